@@ -1,0 +1,151 @@
+"""The command line: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .patterns import PatternFileError, Patterns
+
+EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
+
+
+def patterns_option(fn):
+    @click.option("--patterns", "patterns_dir", type=click.Path(file_okay=False, path_type=Path),
+                  help="Folder of pattern files to use instead of the built-in ones.")
+    @wraps(fn)
+    def wrapper(*args, patterns_dir=None, **kwargs):
+        try:
+            kwargs["patterns"] = Patterns(patterns_dir)
+        except PatternFileError as exc:
+            raise click.UsageError(f"pattern file error: {exc}") from None
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nhs-extract")
+def cli() -> None:
+    """Turn NHS assessment documents (PDF, DOCX, HTML, text) into normalised CSV tables."""
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
+              show_default=True, help="Output folder (replaced atomically).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Files extracted in parallel  [default: number of cores]")
+@click.option("--timeout", type=click.FloatRange(min=0), default=120.0, show_default=True,
+              help="Seconds allowed per file (0 for no limit).")
+@click.option("--full-scan", is_flag=True, help="Analyse tables on every PDF page, not only pages whose text can hold a record.")
+@click.option("--check", "golden", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="After extracting, compare with this golden folder; exit with the check's code.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+@click.option("--verbose", "-v", is_flag=True, help="Log each file's type, score and the rules that fired.")
+@patterns_option
+def extract(input_path, out, jobs, timeout, full_scan, golden, quiet, verbose, patterns):
+    """Extract every file under INPUT (a file or a folder, walked recursively) into --out.
+
+    Exit code 0 when every file is ok, 1 when any is partial, needs_ocr or failed.
+    """
+    from .api import run_batch
+    from .output import write_tables
+
+    jobs = jobs or os.cpu_count() or 1
+    batch = run_batch(input_path, patterns, jobs=jobs, timeout=timeout or None, full_scan=full_scan,
+                      progress=not quiet and sys.stderr.isatty(), verbose=verbose)
+    write_tables(batch.tables, out)
+    if not quiet:
+        statuses = batch.statuses()
+        rows = ", ".join(f"{t} {len(r)}" for t, r in batch.tables.items() if t != "documents")
+        click.echo(
+            f"{len(batch.results)} files in {batch.elapsed:.1f} s: "
+            + ", ".join(f"{statuses.get(s, 0)} {s}" for s in ("ok", "partial", "needs_ocr", "failed"))
+            + f"; rows: {rows}; written to {out}",
+            err=True,
+        )
+    if golden:
+        from .check import run_check
+
+        sys.exit(run_check(out, golden, fmt="text", min_f1=1.0, min_fields=0.0))
+    sys.exit(EXIT_OK if all(r["status"] == "ok" for r in batch.tables["documents"]) else EXIT_NOT_OK)
+
+
+@cli.command()
+@patterns_option
+def types(patterns):
+    """List the document types and their pattern files."""
+    for name, pf in sorted(patterns.types.items()):
+        click.echo(f"{name:15} {Path(pf.path).name:22} {len(pf.rules):2} rules  {pf.label}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--full-scan", is_flag=True, help="Analyse tables on every PDF page.")
+@patterns_option
+def explain(file, full_scan, patterns):
+    """Show why FILE got its document type and which rules fired on which page."""
+    from .pipeline import process_file
+
+    result = process_file(file, file.name, patterns, full_scan)
+    doc = result.document
+    click.echo(f"{file.name}: {doc['doc_type']}  (status {doc['status']}{': ' + doc['message'] if doc['message'] else ''})")
+    click.echo("\nDocument type scores:")
+    for score in result.scores:
+        mark = "*" if score.doc_type == doc["doc_type"] else " "
+        extra = f"  [{score.blocked}]" if score.blocked else ""
+        click.echo(f" {mark} {score.doc_type:14} {score.score:5.1f} / threshold {score.threshold:g}{extra}")
+        for cue in score.matched:
+            click.echo(f"       matched {cue}")
+    click.echo("\nRules that fired:")
+    for line in result.trace or ["(none)"]:
+        click.echo(f"  {line}")
+    if doc["doc_type"] in patterns.types:
+        silent = [r.id for r in patterns.types[doc["doc_type"]].rules if f"{doc['doc_type']}/{r.id}" not in result.fired]
+        if silent:
+            click.echo(f"\nRules that did not fire: {', '.join(silent)}")
+
+
+@cli.command()
+@click.argument("output", type=click.Path(path_type=Path))
+@click.argument("golden", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--min-f1", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+              help="Exit 1 when any table's F1 is below this.")
+@click.option("--min-fields", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Exit 1 when any table's field accuracy is below this.")
+@click.option("--abs-tol", type=float, default=0.0, show_default=True, help="Numbers equal within this absolute difference.")
+@click.option("--rel-tol", type=float, default=0.0, show_default=True, help="Numbers equal within this relative difference.")
+@patterns_option
+def check(output, golden, fmt, min_f1, min_fields, abs_tol, rel_tol, patterns):
+    """Compare an OUTPUT folder with a GOLDEN folder of CSVs (exit 0 pass, 1 below threshold, 2 unusable input)."""
+    from .check import run_check
+
+    sys.exit(run_check(output, golden, fmt=fmt, min_f1=min_f1, min_fields=min_fields,
+                       abs_tol=abs_tol, rel_tol=rel_tol, patterns=patterns))
+
+
+@cli.group()
+def golden():
+    """Manage golden folders."""
+
+
+@golden.command("init")
+@click.argument("output", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("golden_dir", metavar="GOLDEN", type=click.Path(path_type=Path))
+def golden_init(output, golden_dir):
+    """Start GOLDEN from a reviewed OUTPUT folder (only the compared columns)."""
+    from .check import CheckError, init_golden
+
+    try:
+        written = init_golden(output, golden_dir)
+    except CheckError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"wrote {written} golden files to {golden_dir}")

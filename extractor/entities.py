@@ -1,0 +1,107 @@
+"""Organisation names in free text: a spaCy EntityRuler on a blank English pipeline.
+
+The ruler holds the reference list of NHS organisations (with and without
+'NHS', 'NHS Trust' and 'NHS Foundation Trust', matched case-insensitively) and
+the token patterns of ``_vocabulary.yml`` for names the list lacks.  It is built
+once per process.  Abbreviations are expanded with the document's own
+definitions: 'University Hospitals of North Midlands (UHNM)' defines UHNM.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .orgs import Organisations
+from .patterns import Patterns
+
+_SUFFIXES = re.compile(r"\s+(nhs\s+foundation\s+trust|nhs\s+trust|ccg)$", re.I)
+_DEFINITION = re.compile(
+    r"((?:[A-Z][\w'’.-]*\s+(?:(?:of|and|for|the|&)\s+)*){1,10})\(\s*([A-Z][A-Za-z&]{1,9}?)s?\s*\)"
+)
+
+
+@lru_cache(maxsize=4)
+def _pipeline(entity_patterns: tuple):
+    import spacy
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True})
+    names: set[str] = set()
+    for name in Organisations.load().names(("ccg", "trust", "nhs_england", "region")):
+        for variant in _variants(name):
+            if len(variant.split()) >= 2:
+                names.add(variant.lower())
+    ruler.add_patterns([{"label": "ORG", "pattern": n, "id": "reference"} for n in sorted(names)])
+    ruler.add_patterns([dict(p) for p in _thaw(entity_patterns)])
+    return nlp
+
+
+def _variants(name: str) -> set[str]:
+    base = re.sub(r"^(nhs|the)\s+", "", name, flags=re.I)
+    bare = _SUFFIXES.sub("", base)
+    return {name, base, bare, re.sub(r"^the\s+", "", bare, flags=re.I)}
+
+
+def _freeze(value):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("__list__",) + tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value):
+    if isinstance(value, tuple) and value[:1] == ("__list__",):
+        return [_thaw(v) for v in value[1:]]
+    if isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        return {k: _thaw(v) for k, v in value}
+    return value
+
+
+class EntityFinder:
+    def __init__(self, patterns: Patterns, abbreviations: dict[str, str]):
+        self.nlp = _pipeline(_freeze(patterns.vocabulary.entity_patterns))
+        self.abbreviations = abbreviations
+
+    @classmethod
+    def for_document(cls, patterns: Patterns, text: str) -> "EntityFinder":
+        finder = cls(patterns, {})
+        finder.abbreviations = finder.definitions(text)
+        return finder
+
+    def definitions(self, text: str) -> dict[str, str]:
+        """Abbreviations the text defines for organisations: {'UHNM': 'University Hospitals of North Midlands'}."""
+        found: dict[str, str] = {}
+        for m in _DEFINITION.finditer(re.sub(r"\s+", " ", text)):
+            words, abbr = m.group(1).split(), m.group(2)
+            for start in range(len(words)):
+                full = " ".join(words[start:])
+                initials = "".join(w[0] for w in words[start:] if w[0].isupper())
+                if initials.upper() == abbr.upper().rstrip("S") or initials.upper() == abbr.upper():
+                    names = self._names(full)
+                    if names and names[0][2] == full:
+                        found.setdefault(abbr, full)
+                    break
+        return found
+
+    def _names(self, text: str) -> list[tuple[int, int, str]]:
+        doc = self.nlp(text)
+        out = []
+        for ent in doc.ents:
+            name = re.sub(r"^(the|The)\s+", "", ent.text)
+            out.append((ent.start_char + len(ent.text) - len(name), ent.end_char, name))
+        return out
+
+    def find(self, text: str) -> list[str]:
+        """Organisation names in order of first mention, abbreviations expanded, no repeats."""
+        mentions = [(start, name) for start, _, name in self._names(text)]
+        for abbr, full in self.abbreviations.items():
+            for m in re.finditer(rf"\b{re.escape(abbr)}s?\b", text):
+                mentions.append((m.start(), full))
+        names: list[str] = []
+        for _, name in sorted(mentions):
+            name = self.abbreviations.get(name, name)
+            if name not in names:
+                names.append(name)
+        return names

@@ -1,0 +1,255 @@
+"""One loader per format, all giving a :class:`Document` (lines and tables in reading order).
+
+The format is decided by the bytes, not the file name: ``sniff`` looks at the
+content, and a name that disagrees is noted in the document's message.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from .model import Document, Line, LoadError, Table
+from .normalise import clean, date, strip_bullet
+
+EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", ".txt": "text", ".md": "text"}
+
+
+def sniff(data: bytes) -> str:
+    """The format of ``data``: pdf, docx, html, text, or a LoadError saying why not."""
+    if not data.strip():
+        raise LoadError("empty file: nothing to extract")
+    head = data[:2048]
+    if b"%PDF" in data[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            raise LoadError("corrupt zip container: re-save the file as .docx") from None
+        if "word/document.xml" in names:
+            return "docx"
+        kind = "spreadsheet" if any(n.startswith("xl/") for n in names) else "zip archive"
+        raise LoadError(f"unsupported file type ({kind}): convert it to PDF, DOCX, HTML or text")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise LoadError("unsupported legacy Office file (.doc/.xls): save it as .docx or PDF")
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LoadError("unsupported binary file: convert it to PDF, DOCX, HTML or text")
+    lowered = head.lower()
+    if re.search(rb"<!doctype html|<html[\s>]|<body[\s>]|<(article|p|div|h1)[\s>]", lowered):
+        return "html"
+    return "text"
+
+
+def load(path: Path, doc_id: str, data: bytes, pdf_options: dict | None = None) -> Document:
+    """Load ``data`` (the bytes of ``path``) with the loader its content calls for."""
+    fmt = sniff(data)
+    loader = {"pdf": load_pdf, "docx": load_docx, "html": load_html, "text": load_text}[fmt]
+    doc = loader(data, doc_id, **(pdf_options or {})) if fmt == "pdf" else loader(data, doc_id)
+    named = EXTENSIONS.get(path.suffix.lower())
+    if named and named != fmt:
+        doc.notes.append(f"file is named {path.suffix} but holds {fmt.upper()}; read as {fmt.upper()}")
+    if not doc.title:
+        doc.title = next((line.text for line in doc.lines if len(line.text) > 3), "")[:200]
+    return doc
+
+
+def load_pdf(data: bytes, doc_id: str, **options) -> Document:
+    from .pdf import load_pdf as _load_pdf  # pdf libraries load only when a PDF comes
+
+    return _load_pdf(data, doc_id, **options)
+
+
+# ---------------------------------------------------------------- plain text
+
+def decode(data: bytes) -> str:
+    """UTF-8 first (with or without BOM), then cp1252, then latin-1."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def load_text(data: bytes, doc_id: str) -> Document:
+    text = decode(data)
+    if sum(ch.isprintable() or ch.isspace() for ch in text[:4000]) < 0.9 * min(len(text), 4000):
+        raise LoadError("undecodable text: save the file as UTF-8")
+    doc = Document(doc_id=doc_id, format="text")
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        _text_block(doc, block)
+    return doc
+
+
+def _text_block(doc: Document, block: str) -> None:
+    """Append a blank-line separated block: list items, a tab/pipe table, or a paragraph."""
+    rows = [r for r in block.split("\n") if r.strip()]
+    if not rows:
+        return
+    cells = [re.split(r"\t+|\s*\|\s*|\s{3,}", r.strip().strip("|")) for r in rows]
+    if len(rows) >= 2 and all(len(c) >= 2 for c in cells) and len({len(c) for c in cells}) <= 2:
+        doc.tables.append(Table(rows=[[clean(x) for x in c] for c in cells], anchor=len(doc.lines), source="text"))
+        return
+    paragraph: list[str] = []
+    for row in rows:
+        body, bullet = strip_bullet(row)
+        numbered = re.match(r"\s*\d{1,2}[.)]\s+\S", row) and paragraph == []
+        if bullet or (paragraph and re.match(r"\s*\d{1,2}[.)]\s+\S", row)):
+            _flush(doc, paragraph)
+            paragraph = [body] if bullet else [row.strip()]
+            if bullet:
+                doc.lines.append(Line(clean(body), None, "item"))
+                paragraph = []
+            continue
+        if doc.lines and doc.lines[-1].kind == "item" and row.startswith((" ", "\t")) and not paragraph:
+            doc.lines[-1].text = clean(f"{doc.lines[-1].text} {row}")
+            continue
+        paragraph.append(row.strip() if not numbered else row.strip())
+    _flush(doc, paragraph)
+
+
+def _flush(doc: Document, paragraph: list[str]) -> None:
+    if not paragraph:
+        return
+    text = clean(" ".join(paragraph))
+    kind = "heading" if len(paragraph) == 1 and _looks_like_heading(text) else "text"
+    doc.lines.append(Line(text, None, kind))
+    paragraph.clear()
+
+
+def _looks_like_heading(text: str) -> bool:
+    return len(text) < 90 and not text.endswith((".", ",", ";", ":")) and text[:1].isupper()
+
+
+# ---------------------------------------------------------------- HTML
+
+_CHROME = re.compile(
+    r"cookie|consent|banner|alert|nav|menu|breadcrumb|related|footer|share|social|"
+    r"sidebar|skip|newsletter|promo|advert|masthead|site-header|search",
+    re.I,
+)
+
+
+def load_html(data: bytes, doc_id: str) -> Document:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode(data), "lxml")
+    doc = Document(doc_id=doc_id, format="html")
+    title_tag = soup.find("h1") or soup.find("title")
+    doc.title = clean(title_tag.get_text(" ")) if title_tag else ""
+    doc.published = _html_published(soup)
+    for tag in soup(["script", "style", "noscript", "template", "svg", "form", "button", "nav", "footer", "aside"]):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.name in ("html", "body", "main", "article"):
+            continue
+        marker = " ".join([tag.get("id") or "", " ".join(tag.get("class") or []), tag.get("role") or ""])
+        if tag.name == "header" or (marker.strip() and _CHROME.search(marker)):
+            tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    _html_blocks(doc, root)
+    return doc
+
+
+def _html_published(soup) -> str:
+    for tag in soup.find_all(["time", "meta"]):
+        value = tag.get("datetime") or tag.get("content") if tag.name == "meta" else tag.get("datetime")
+        if tag.name == "meta" and not re.search(r"publish|date", " ".join(map(str, tag.attrs.values())), re.I):
+            continue
+        found = date(value or "") or date(tag.get_text(" "))
+        if found:
+            return found
+    return ""
+
+
+_BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "blockquote", "pre", "dt", "dd"}
+
+
+def _html_blocks(doc: Document, root) -> None:
+    for tag in root.find_all(_BLOCK_TAGS):
+        if tag.find_parent("table") or (tag.name != "li" and tag.find_parent("li")):
+            continue
+        if tag.name == "table":
+            rows = _html_table(tag)
+            if rows:
+                caption = tag.find("caption")
+                doc.tables.append(
+                    Table(rows=rows, anchor=len(doc.lines), source="html",
+                          caption=clean(caption.get_text(" ")) if caption else "")
+                )
+            continue
+        if tag.name in ("p", "blockquote", "dt", "dd", "pre") and tag.find(_BLOCK_TAGS - {"li"}):
+            continue
+        text = clean(tag.get_text(" "))
+        if not text:
+            continue
+        kind = "heading" if tag.name[0] == "h" else "item" if tag.name == "li" else "text"
+        doc.lines.append(Line(text, None, kind))
+
+
+def _html_table(table) -> list[list[str]]:
+    """Cells of an HTML table with rowspan/colspan repeated into the cells they cover."""
+    grid: dict[tuple[int, int], str] = {}
+    for r, tr in enumerate(table.find_all("tr")):
+        c = 0
+        for cell in tr.find_all(["td", "th"]):
+            while (r, c) in grid:
+                c += 1
+            text = clean(cell.get_text(" "))
+            rowspan, colspan = int(cell.get("rowspan", 1) or 1), int(cell.get("colspan", 1) or 1)
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    grid[(r + dr, c + dc)] = text if (dc == 0) else ""
+            c += colspan
+    if not grid:
+        return []
+    height = max(r for r, _ in grid) + 1
+    width = max(c for _, c in grid) + 1
+    return [[grid.get((r, c), "") for c in range(width)] for r in range(height)]
+
+
+# ---------------------------------------------------------------- DOCX
+
+def load_docx(data: bytes, doc_id: str) -> Document:
+    import docx
+    from docx.oxml.ns import qn
+    from docx.table import Table as DocxTable
+    from docx.text.paragraph import Paragraph
+
+    try:
+        word = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises several types for a broken package
+        raise LoadError(f"corrupt Word file ({type(exc).__name__}): open and re-save it in Word") from None
+    doc = Document(doc_id=doc_id, format="docx")
+    doc.title = clean(word.core_properties.title or "")
+    for element in word.element.body.iterchildren():
+        if element.tag == qn("w:p"):
+            paragraph = Paragraph(element, word)
+            text = clean(re.sub(r"^\d{1,2}\.\t", lambda m: m.group(0).strip() + " ", paragraph.text))
+            if not text:
+                continue
+            style = (paragraph.style.name if paragraph.style is not None else "") or ""
+            listed = element.find(f".//{qn('w:numPr')}") is not None or style.startswith("List")
+            kind = "item" if listed else "heading" if style.startswith(("Heading", "Title")) else "text"
+            if kind == "text" and _looks_like_heading(text) and not re.match(r"\d", text):
+                kind = "heading"
+            doc.lines.append(Line(text, None, kind))
+        elif element.tag == qn("w:tbl"):
+            doc.tables.append(Table(rows=_docx_table(DocxTable(element, word)), anchor=len(doc.lines), source="docx"))
+    return doc
+
+
+def _docx_table(table) -> list[list[str]]:
+    """Cells row by row; a vertically merged cell is repeated into the rows it spans."""
+    rows = []
+    for row in table.rows:
+        cells, previous = [], None
+        for cell in row.cells:
+            # python-docx repeats a horizontally merged cell: keep its text once.
+            cells.append("" if cell._tc is previous else clean(cell.text))
+            previous = cell._tc
+        rows.append(cells)
+    return rows

@@ -1,0 +1,414 @@
+"""PDF loading in two passes, as MEASUREMENTS.md advises.
+
+1. pypdfium2 reads every page's text with line positions (about 2 ms a page).
+   Lines are grouped into paragraphs, list items and headings; running headers
+   and footers are dropped.
+2. pdfplumber opens only the pages the caller asks for (``table_pages``, decided
+   from the pattern files' cues on the fast text) and finds their tables: ruled
+   tables with its line strategy, whitespace tables from header words and the
+   gaps between columns.  Each page is closed as soon as it is read.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+
+from .model import Document, Line, LoadError, Table
+from .normalise import clean, join_broken_lines, strip_bullet
+
+log = logging.getLogger(__name__)
+
+TablePages = Callable[[list[str]], set[int]]
+_NUMBERED = re.compile(r"^\(?\d{1,2}[.)]\s+\S")
+_AMOUNT_CELL = re.compile(r"^(?:[\-\u2010-\u2014\u2212]?£?-?\d[\d,]*(?:\.\d+)?|\(£?\d[\d,]*(?:\.\d+)?\))$")
+
+
+@dataclass
+class _Raw:
+    """A physical line: text and its box in top-left coordinates."""
+
+    text: str
+    page: int
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+def load_pdf(data: bytes, doc_id: str, table_pages: TablePages | None = None) -> Document:
+    doc = Document(doc_id=doc_id, format="pdf")
+    raws = _fast_pass(data, doc)
+    if not any(text.strip() for text in doc.fast_text):
+        if doc.pages == 0:
+            raise LoadError("PDF has no pages")
+        raise LoadError(
+            "no text layer (scanned or image-only PDF): run OCR, e.g. 'ocrmypdf in.pdf out.pdf', and extract again",
+            status="needs_ocr",
+        )
+    wanted = table_pages(doc.fast_text) if table_pages else set(range(1, (doc.pages or 0) + 1))
+    tables = _find_tables(data, sorted(wanted)) if wanted else []
+    _assemble(doc, raws, tables)
+    return doc
+
+
+# ---------------------------------------------------------------- pass 1: pypdfium2
+
+def _fast_pass(data: bytes, doc: Document) -> list[_Raw]:
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        reason = str(exc)
+        if "password" in reason.lower():
+            raise LoadError("PDF is password-protected: it needs a password; save an unprotected copy") from None
+        raise LoadError(f"corrupt or truncated PDF ({reason.split('(')[-1].rstrip(').')}): re-download or re-export it") from None
+    raws: list[_Raw] = []
+    try:
+        doc.pages = len(pdf)
+        meta = _metadata(pdf)
+        doc.title = meta.get("Title", "")
+        for index in range(len(pdf)):
+            page = pdf[index]
+            try:
+                text_page = page.get_textpage()
+                text = text_page.get_text_range()
+                height = page.get_height()
+                doc.fast_text.append(text.replace("\ufffe", "-").replace("\r\n", "\n"))
+                raws.extend(_page_lines(text_page, text, index + 1, height))
+                if not text.strip() and not doc.has_images:
+                    doc.has_images = any(
+                        obj.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects()
+                    )
+                text_page.close()
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    return raws
+
+
+def _metadata(pdf) -> dict[str, str]:
+    try:
+        return {k: clean(v) for k, v in pdf.get_metadata_dict(skip_empty=True).items()}
+    except Exception:  # broken info dictionaries are common and never fatal
+        return {}
+
+
+def _page_lines(text_page, text: str, page: int, height: float) -> list[_Raw]:
+    """Physical lines with positions; pdfium's soft-hyphen mark starts a new line."""
+    out, offset = [], 0
+    for chunk in text.split("\r\n"):
+        start = offset
+        for piece in chunk.split("\ufffe"):
+            stripped = piece.strip()
+            if stripped:
+                lead = len(piece) - len(piece.lstrip())
+                first = text_page.get_charbox(start + lead)
+                last = text_page.get_charbox(start + lead + len(stripped) - 1)
+                broken = start + len(piece) < offset + len(chunk)
+                out.append(_Raw(stripped + ("-" if broken else ""), page, first[0], last[2],
+                                height - max(first[3], last[3]), height - min(first[1], last[1])))
+            start += len(piece) + 1
+        offset += len(chunk) + 2
+    return out
+
+
+# ---------------------------------------------------------------- pass 2: pdfplumber tables
+
+def _find_tables(data: bytes, pages: list[int]) -> list[Table]:
+    import pdfplumber
+
+    found: list[Table] = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number in pages:
+            if number > len(pdf.pages):
+                continue
+            page = pdf.pages[number - 1]
+            try:
+                ruled = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
+                for t in ruled:
+                    rows = [[clean(c) if c is not None else "" for c in row] for row in t.extract()]
+                    found.append(Table(rows=rows, page=number, pages=[number] * len(rows), bbox=t.bbox, source="ruled"))
+                found.extend(_whitespace_tables(page, number, [t.bbox for t in ruled]))
+            except Exception as exc:  # a malformed page loses its tables, never the document
+                log.warning("page %s: table analysis failed (%s)", number, exc)
+            finally:
+                page.close()
+    return found
+
+
+def _whitespace_tables(page, number: int, taken: list[tuple]) -> list[Table]:
+    """Tables without ruling lines: rows of words whose columns line up on gaps.
+
+    The region is a run of rows where most rows hold two or more numeric cells
+    (amounts), headed by the text rows just above it; column edges are the
+    gaps that no word in the region crosses.
+    """
+    words = [w for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)
+             if not any(_inside(w, box) for box in taken)]
+    rows = _group_rows(words)
+    tables, i = [], 0
+    while i < len(rows):
+        if _numeric_cells(rows[i]) < 2:
+            i += 1
+            continue
+        start = i
+        end = i
+        j = i + 1
+        gap_rows = 0
+        while j < len(rows):
+            if _numeric_cells(rows[j]) >= 2:
+                end, gap_rows = j, 0
+            elif gap_rows < 3 and _is_wrap(rows[j], rows[end]):
+                gap_rows += 1
+            else:
+                break
+            j += 1
+        body = rows[start : end + 1]
+        while end + 1 < len(rows) and gap_rows and _is_wrap(rows[end + 1], rows[end]) and end + 1 < j:
+            end += 1
+            body.append(rows[end])
+        head = _header_rows(rows, start)
+        if head and _aligned(body):
+            table = _grid(head + body, number)
+            if table:
+                tables.append(table)
+        i = end + 1
+    return tables
+
+
+def _aligned(body) -> bool:
+    """At least two columns of amounts whose right edges line up over two or more rows."""
+    edges = Counter(
+        round(w["x1"] / 4) for row in body for w in row if _AMOUNT_CELL.match(w["text"])
+    )
+    return sum(n >= 2 for n in edges.values()) >= 2
+
+
+def _inside(word, box) -> bool:
+    x0, top, x1, bottom = box
+    return word["x0"] >= x0 - 1 and word["x1"] <= x1 + 1 and word["top"] >= top - 1 and word["bottom"] <= bottom + 1
+
+
+def _group_rows(words) -> list[list[dict]]:
+    rows: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if rows and abs(rows[-1][0]["top"] - word["top"]) < 3:
+            rows[-1].append(word)
+        else:
+            rows.append([word])
+    return [sorted(r, key=lambda w: w["x0"]) for r in rows]
+
+
+def _numeric_cells(row) -> int:
+    return sum(bool(_AMOUNT_CELL.match(w["text"])) and any(c.isdigit() for c in w["text"]) for w in row)
+
+
+def _is_wrap(row, anchor) -> bool:
+    """A row of words that only continues cells of the row above (a wrapped name)."""
+    return _numeric_cells(row) == 0 and row[-1]["x1"] < anchor[-1]["x0"] and row[0]["top"] - anchor[0]["bottom"] < 30
+
+
+def _header_rows(rows, start: int) -> list[list[dict]]:
+    """Up to four text rows directly above the body: the header and its unit row."""
+    head: list[list[dict]] = []
+    k = start - 1
+    while k >= 0 and len(head) < 4:
+        row = rows[k]
+        below = head[0] if head else rows[start]
+        if below[0]["top"] - row[0]["bottom"] > 18 or _numeric_cells(row) >= 2:
+            break
+        if row[-1]["x1"] - row[0]["x0"] > 0.8 * (rows[start][-1]["x1"] - rows[start][0]["x0"]) and len(row) > 8:
+            break  # a line of prose, not a header
+        head.insert(0, row)
+        k -= 1
+    return head
+
+
+def _grid(rows: list[list[dict]], number: int) -> Table | None:
+    """Cut rows into cells on the x gaps no word crosses; wrapped rows join the row above."""
+    spans = sorted((w["x0"], w["x1"]) for r in rows for w in r)
+    columns: list[list[float]] = []
+    for x0, x1 in spans:
+        if columns and x0 <= columns[-1][1] + 4:
+            columns[-1][1] = max(columns[-1][1], x1)
+        else:
+            columns.append([x0, x1])
+    if len(columns) < 2:
+        return None
+    grid: list[list[str]] = []
+    tops: list[float] = []
+    for row in rows:
+        cells = [" ".join(w["text"] for w in row if c0 - 1 <= w["x0"] <= c1 + 1) for c0, c1 in columns]
+        grid.append(cells)
+        tops.append(row[0]["top"])
+    top = min(tops)
+    bottom = max(w["bottom"] for w in rows[-1])
+    x0 = min(c[0] for c in columns)
+    x1 = max(c[1] for c in columns)
+    return Table(rows=grid, page=number, pages=[number] * len(grid), bbox=(x0, top, x1, bottom), source="whitespace")
+
+
+# ---------------------------------------------------------------- assembly
+
+def _assemble(doc: Document, raws: list[_Raw], tables: list[Table]) -> None:
+    """Drop running headers/footers, place tables, and group lines into paragraphs."""
+    raws = _drop_running(raws, doc.pages or 1)
+    by_page: dict[int, list[Table]] = {}
+    for table in tables:
+        by_page.setdefault(table.page or 0, []).append(table)
+    vocabulary = {w.lower() for r in raws for w in re.findall(r"[A-Za-z]+", r.text)}
+    vocabulary |= {w.lower() for r in raws for w in re.findall(r"[A-Za-z]+-[A-Za-z]+", r.text)}
+    widths = [r.x1 - r.x0 for r in raws]
+    full = statistics.quantiles(widths, n=10)[-1] if len(widths) >= 10 else max(widths, default=1)
+    steps = [b.top - a.top for a, b in zip(raws, raws[1:]) if a.page == b.page and 4 < b.top - a.top < 40]
+    pitch = statistics.median(steps) if steps else 14.0
+    block: list[_Raw] = []
+    kind = "text"
+
+    def flush():
+        nonlocal block, kind
+        if block:
+            text = join_broken_lines([r.text for r in block], vocabulary)
+            if kind == "text" and len(block) == 1 and _heading_like(block[0], full):
+                kind = "heading"
+            if kind == "item":
+                text = strip_bullet(text)[0]
+            doc.lines.append(Line(text, block[0].page, kind))
+        block, kind = [], "text"
+
+    placed: set[int] = set()
+    previous: _Raw | None = None
+    def place_rest(page):
+        for table in by_page.get(page, []):
+            if id(table) not in placed:
+                flush()
+                _attach_table(doc, table)
+                placed.add(id(table))
+
+    for raw in raws:
+        if previous is not None and raw.page != previous.page:
+            if any(id(t) not in placed for t in by_page.get(previous.page, [])):
+                place_rest(previous.page)
+                previous = None
+        for table in by_page.get(raw.page, []):
+            if id(table) not in placed and raw.top >= table.bbox[1] - 2:
+                flush()
+                _attach_table(doc, table)
+                placed.add(id(table))
+        if any(_in_table(raw, t) for t in by_page.get(raw.page, [])):
+            continue
+        body, bullet = strip_bullet(raw.text)
+        new_block = (
+            bullet
+            or _NUMBERED.match(raw.text)
+            or previous is None
+            or _gap(previous, raw, pitch)
+            or (block and _heading_like(block[-1], full) and len(block) == 1)
+            or (kind == "item" and raw.x0 < block[0].x0 + 4 and not bullet)
+            or (block and block[-1].x1 < 0.75 * full + block[-1].x0 and block[-1].text.endswith((".", ":", "?")))
+        )
+        if new_block:
+            flush()
+            kind = "item" if bullet else "text"
+        block.append(raw)
+        previous = raw
+    flush()
+    for page in sorted(by_page):
+        place_rest(page)
+    _join_continued_tables(doc)
+
+
+def _attach_table(doc: Document, table: Table) -> None:
+    table.anchor = len(doc.lines)
+    if doc.lines:
+        table.caption = doc.lines[-1].text
+    doc.tables.append(table)
+
+
+def _in_table(raw: _Raw, table: Table) -> bool:
+    x0, top, x1, bottom = table.bbox
+    middle = (raw.top + raw.bottom) / 2
+    return top - 1 <= middle <= bottom + 1 and raw.x0 >= x0 - 3 and raw.x1 <= x1 + 3
+
+
+def _gap(a: _Raw, b: _Raw, pitch: float) -> bool:
+    """A paragraph break between two consecutive lines (a wider gap, or a new page after a full stop)."""
+    if b.page != a.page:
+        return a.text.rstrip().endswith((".", ":", "!", "?"))
+    return b.top - a.top > 1.45 * pitch or b.top < a.top - 2 and b.x0 < a.x0 - 2
+
+
+def _heading_like(raw: _Raw, full: float) -> bool:
+    text = raw.text
+    return (
+        len(text) < 70
+        and (raw.x1 - raw.x0) < 0.6 * full
+        and not text.endswith((".", ",", ";", "-"))
+        and text[:1].isupper()
+        and not _NUMBERED.match(text)
+        and not strip_bullet(text)[1]
+    )
+
+
+def _drop_running(raws: list[_Raw], pages: int) -> list[_Raw]:
+    """Running headers/footers: page numbers, and lines repeated at the top or foot of pages."""
+    def shape(text: str) -> str:
+        return re.sub(r"\d+", "#", text.lower())
+
+    edges: Counter[str] = Counter()
+    per_page: dict[int, list[_Raw]] = {}
+    for raw in raws:
+        per_page.setdefault(raw.page, []).append(raw)
+    for lines in per_page.values():
+        for raw in {id(x): x for x in lines[:2] + lines[-2:]}.values():
+            edges[shape(raw.text)] += 1
+    repeated = {s for s, n in edges.items() if n >= 2 and n >= 0.5 * pages and len(s) < 80}
+    out = []
+    for page, lines in per_page.items():
+        edge_ids = {id(x) for x in lines[:2] + lines[-2:]}
+        for raw in lines:
+            if id(raw) in edge_ids and (
+                shape(raw.text) in repeated or re.fullmatch(r"(page\s*)?\d{1,4}(\s*of\s*\d+)?", raw.text.strip(), re.I)
+            ):
+                continue
+            out.append(raw)
+    return out
+
+
+def _join_continued_tables(doc: Document) -> None:
+    """A table that runs onto the next page becomes one table.
+
+    Two tables join when the second starts a page right after the first's page,
+    has as many columns, and either repeats the first's header row (which is
+    dropped) or starts straight away with body rows.  Between them there may be
+    no running text.
+    """
+    joined: list[Table] = []
+    for table in doc.tables:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and last.source == table.source
+            and table.page is not None and last.pages and last.pages[-1] is not None
+            and table.page == last.pages[-1] + 1
+            and len(table.rows[0]) == len(last.rows[0])
+            and table.anchor == last.anchor
+        ):
+            rows = table.rows
+            pages = table.pages
+            if [c.lower() for c in rows[0]] == [c.lower() for c in last.rows[0]]:
+                rows, pages = rows[1:], pages[1:]
+            last.rows.extend(rows)
+            last.pages.extend(pages)
+            continue
+        joined.append(table)
+    doc.tables = joined

@@ -1,0 +1,122 @@
+"""What every rule needs: the document, its pattern file, the organisation list,
+the nearest stated period and scope, sentence evidence, and one ``emit``."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .. import normalise
+from ..model import Document, Table
+from ..orgs import Organisations
+from ..patterns import PatternFile, Patterns, Rule
+from ..schema import TABLES
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z0-9‘“'\"(•])")
+
+
+@dataclass
+class Context:
+    doc: Document
+    patterns: Patterns
+    pattern_file: PatternFile | None
+    orgs: Organisations
+    records: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES if t != "documents"})
+    fired: Counter = field(default_factory=Counter)
+    trace: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    partial: bool = False
+
+    def __post_init__(self) -> None:
+        self._periods: list[list[tuple[int, str]]] = []
+        regexes = [self.patterns.compile(p) for p in (self.pattern_file.context.period if self.pattern_file else [])]
+        for line in self.doc.lines:
+            found = sorted(
+                (m.start("period"), normalise.period(m.group("period")))
+                for regex in regexes
+                for m in regex.finditer(line.text)
+            )
+            self._periods.append([(pos, p) for pos, p in found if p])
+
+    # ------------------------------------------------------------ context
+
+    def rule_id(self, rule: Rule) -> str:
+        return f"{self.pattern_file.doc_type}/{rule.id}" if self.pattern_file else rule.id
+
+    def period_before(self, index: int, pos: int | None = None) -> str:
+        """The last period stated before line ``index`` (and before ``pos`` within it)."""
+        for i in range(min(index, len(self._periods) - 1), -1, -1):
+            candidates = [p for at, p in self._periods[i] if i < index or pos is None or at <= pos]
+            if candidates:
+                return candidates[-1]
+        return self.document_period()
+
+    def document_period(self) -> str:
+        for found in self._periods:
+            if found:
+                return found[0][1]
+        return ""
+
+    def table_period(self, table: Table) -> str:
+        """A period in the table's header or caption, else the last one stated before it."""
+        header = " ".join(" ".join(r) for r in table.rows[:2])
+        return normalise.period(header) or normalise.period(table.caption) or self.period_before(table.anchor)
+
+    def scope(self) -> str:
+        if not self.pattern_file:
+            return ""
+        for pattern in self.pattern_file.context.scope:
+            regex = self.patterns.compile(pattern)
+            for line in self.doc.lines:
+                m = regex.search(line.text)
+                if m:
+                    return normalise.clean(m.group("scope"))
+        return self.pattern_file.context.default_scope
+
+    # ------------------------------------------------------------ text
+
+    @staticmethod
+    def sentence(text: str, start: int, end: int | None = None) -> str:
+        """The sentence(s) of ``text`` holding the span ``start``..``end``."""
+        end = start if end is None else end
+        bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+        first = max(b for b in bounds if b <= start)
+        last = min((b for b in bounds if b > max(end - 1, start)), default=len(text))
+        return text[first:last].strip()
+
+    def matches(self, rule: Rule):
+        """Every match of the rule's patterns over the running text: (line index, line, match)."""
+        regexes = [self.patterns.compile(p) for p in rule.patterns]
+        for index, line in enumerate(self.doc.lines):
+            seen: list[tuple[int, int]] = []
+            for regex in regexes:
+                for m in regex.finditer(line.text):
+                    if any(a <= m.start() < b for a, b in seen):
+                        continue
+                    seen.append((m.start(), m.end()))
+                    yield index, line, m
+
+    # ------------------------------------------------------------ output
+
+    def emit(self, table: str, rule: Rule, page: int | None, evidence: str, **values) -> None:
+        row = {column: "" for column in TABLES[table]}
+        row.update({k: ("" if v is None else v) for k, v in values.items()})
+        row["doc_id"] = self.doc.doc_id
+        row["page"] = page if page is not None else ""
+        if "evidence" in row:
+            row["evidence"] = normalise.clean(evidence)[:500]
+        row["rule"] = self.rule_id(rule)
+        self.records[table].append(row)
+        self.fired[self.rule_id(rule)] += 1
+        self.trace.append(f"page {row['page'] or '-'}: {row['rule']} -> {table}: {_summary(row)}")
+
+    def note(self, message: str, partial: bool = True) -> None:
+        if message not in self.messages:
+            self.messages.append(message)
+        self.partial = self.partial or partial
+
+
+def _summary(row: dict) -> str:
+    keys = ("organisation", "scope", "budget_line", "indicator", "achievement", "rating", "count", "budget_gbp")
+    return ", ".join(f"{k}={str(row[k])[:40]}" for k in keys if row.get(k) not in ("", None))

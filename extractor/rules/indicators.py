@@ -1,0 +1,92 @@
+"""Indicator annexes: Domain | Area | Indicator tables over several pages, one row per indicator."""
+
+from __future__ import annotations
+
+import re
+
+from .. import normalise
+from ..patterns import Rule
+from .context import Context
+
+
+def indicator_table(ctx: Context, rule: Rule) -> None:
+    indicator_re = ctx.patterns.compile(rule.headers.get("indicator", "(?i)indicator"))
+    area_re = ctx.patterns.compile(rule.headers.get("area", "(?i)area"))
+    domain_re = ctx.patterns.compile(rule.headers["domain"]) if "domain" in rule.headers else None
+    domains = {d.lower(): d for d in rule.domains}
+    framework, period = _framework(ctx, rule)
+    found: list[dict] = []
+    for table in ctx.doc.tables:
+        header = [c.lower() for c in table.rows[0]]
+        ind_col = next((i for i, c in enumerate(table.rows[0]) if indicator_re.search(c)), None)
+        area_col = next((i for i, c in enumerate(table.rows[0]) if i != ind_col and area_re.search(c)), None)
+        if ind_col is None or area_col is None:
+            continue
+        dom_col = next((i for i, c in enumerate(table.rows[0])
+                        if domain_re and i not in (ind_col, area_col) and domain_re.search(c)), None)
+        domain = area = ""
+        last: dict | None = None
+        for i, row in enumerate(table.rows[1:], start=1):
+            cells = [normalise.clean(c) for c in row]
+            if [c.lower() for c in cells] == header or not any(cells):
+                continue
+            filled = [c for c in cells if c]
+            if len(filled) == 1 and filled[0].lower() in domains:
+                domain, area = domains[filled[0].lower()], ""
+                continue
+            if dom_col is not None and cells[dom_col]:
+                domain = domains.get(cells[dom_col].lower(), cells[dom_col])
+            text = cells[ind_col] if ind_col < len(cells) else ""
+            page = table.row_page(i)
+            if not cells[area_col] and last is not None and _continues(text, page, last):
+                last["indicator"] = normalise.join_broken_lines([last["indicator"], text])
+                continue
+            if cells[area_col]:
+                area = cells[area_col]
+            if not text:
+                continue
+            last = dict(framework=framework, period=period, domain=domain, area=area,
+                        indicator=text, page=page)
+            found.append(last)
+    for record in found:
+        page = record.pop("page")
+        ctx.emit("indicators", rule, page, record["indicator"], **record)
+    _check_totals(ctx, rule, found)
+
+
+def _continues(text: str, page, last: dict) -> bool:
+    """A row broken by a page break: first row of the next page, no area, and it reads on."""
+    return bool(text) and page != last["page"] and page is not None and (
+        text[:1].islower() or last["indicator"].endswith(("-", ",", " and", " of", " the"))
+    )
+
+
+def _framework(ctx: Context, rule: Rule) -> tuple[str, str]:
+    name = rule.framework.get("name", "")
+    pattern = rule.framework.get("pattern")
+    text = " ".join(line.text for line in ctx.doc.lines[:80])
+    if pattern:
+        m = ctx.patterns.compile(pattern).search(text)
+        if m:
+            return name, normalise.period(m.groupdict().get("period")) or ctx.document_period()
+    return name, ctx.document_period()
+
+
+def _check_totals(ctx: Context, rule: Rule, found: list[dict]) -> None:
+    pattern = rule.framework.get("totals")
+    if not pattern or not found:
+        return
+    regex = ctx.patterns.compile(pattern)
+    for line in ctx.doc.lines:
+        m = regex.search(line.text)
+        if not m:
+            continue
+        groups = m.groupdict()
+        stated = normalise.count(groups.get("indicators"))
+        if stated is not None and stated != len(found):
+            ctx.note(f"stated total differs: the document says {stated} indicators, {len(found)} were extracted")
+        areas = normalise.count(groups.get("areas"))
+        distinct = len({(r["domain"], r["area"]) for r in found})
+        if areas is not None and areas != distinct:
+            ctx.note(f"stated total differs: the document says {areas} areas, {distinct} were extracted")
+        return

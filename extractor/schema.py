@@ -1,0 +1,47 @@
+"""The output tables of ``OUTPUT-SCHEMA.md``: their columns, keys and vocabularies."""
+
+from __future__ import annotations
+
+TABLES: dict[str, tuple[str, ...]] = {
+    "documents": (
+        "doc_id", "doc_type", "title", "published", "pages", "sha256", "status",
+        "message", "extractor_version",
+    ),
+    "ratings": (
+        "doc_id", "organisation", "org_code", "period", "assessment", "rating",
+        "previous_rating", "direction", "page", "evidence", "rule",
+    ),
+    "rating_counts": (
+        "doc_id", "scope", "period", "assessment", "previous_rating", "rating", "count",
+        "page", "evidence", "rule",
+    ),
+    "budgets": (
+        "doc_id", "organisation", "org_code", "period", "budget_line", "budget_gbp",
+        "expenditure_gbp", "variance_gbp", "arithmetic", "page", "evidence", "rule",
+    ),
+    "indicators": ("doc_id", "framework", "period", "domain", "area", "indicator", "page", "rule"),
+    "achievements": ("doc_id", "achievement", "entities", "page", "rule"),
+}
+
+# The columns that identify a row (OUTPUT-SCHEMA.md, "Comparing with a golden folder").
+KEYS: dict[str, tuple[str, ...]] = {
+    "documents": ("doc_id",),
+    "ratings": ("doc_id", "org_code", "period", "assessment"),
+    "rating_counts": ("doc_id", "period", "assessment", "previous_rating", "rating"),
+    "budgets": ("doc_id", "organisation", "period", "budget_line"),
+    "indicators": ("doc_id", "indicator"),
+    "achievements": ("doc_id", "achievement"),
+}
+
+RECORD_TABLES = tuple(name for name in TABLES if name != "documents")
+
+DOC_TYPES = ("board_paper", "press_release", "news_article", "bulletin", "framework", "unknown")
+STATUSES = ("ok", "partial", "needs_ocr", "failed")
+ASSESSMENTS = (
+    "overall", "patient_and_community_engagement", "cancer", "dementia", "diabetes",
+    "learning_disabilities", "maternity", "mental_health",
+)
+RATING_VALUES = ("outstanding", "good", "requires_improvement", "inadequate", "green", "amber", "red")
+DIRECTIONS = ("improved", "declined", "unchanged")
+DOMAINS = ("Better Health", "Better Care", "Sustainability", "Leadership")
+INTEGER_COLUMNS = {"pages", "page", "count", "budget_gbp", "expenditure_gbp", "variance_gbp"}
