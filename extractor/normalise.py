@@ -109,7 +109,7 @@ def period(text: str | None) -> str:
 
 RATINGS = ("outstanding", "good", "requires_improvement", "inadequate")
 RAG = ("green", "amber", "red")
-RATING = r"(?:outstanding|good|requires\s+improvement|inadequate|green|amber|red)"
+RATING = r"(?i:outstanding|good|requires\s+improvement|inadequate|green|amber|red)"
 _RATING_RE = re.compile(rf"\b({RATING})\b", re.I)
 _ORDER = {name: i for i, name in enumerate(reversed(RATINGS))} | {
     name: i for i, name in enumerate(reversed(RAG))
@@ -142,7 +142,7 @@ _UNITS = (
 ).split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 NUMBER = (
-    r"(?:\d[\d,]*|(?:%s)(?:[-\s](?:%s))?|%s|a\s+hundred)"
+    r"(?i:\d[\d,]*|(?:%s)(?:[-\s](?:%s))?|%s|a\s+hundred)"
     % ("|".join(_TENS), "|".join(_UNITS[1:10]), "|".join(reversed(_UNITS)))
 )
 

@@ -213,7 +213,7 @@ def stated_total(ctx: Context, rule: Rule) -> None:
             rating = normalise.rating(_group(m, "rating"))
             found = sum(
                 1 for r in ctx.records["ratings"]
-                if r["rule"].endswith("/" + rule.compare) and rating in (r["rating"], r["previous_rating"])
+                if r["rule"].endswith("/" + rule.compare) and r["rating"] == rating
             )
             what = f"organisations listed as {rating or 'changed'}"
         ctx.fired[ctx.rule_id(rule)] += 1
