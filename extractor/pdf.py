@@ -135,7 +135,7 @@ def _find_tables(data: bytes, pages: list[int]) -> list[Table]:
             try:
                 ruled = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
                 for t in ruled:
-                    rows = [[clean(c) if c is not None else "" for c in row] for row in t.extract()]
+                    rows = [[join_broken_lines(c.split("\n")) if c else "" for c in row] for row in t.extract()]
                     found.append(Table(rows=rows, page=number, pages=[number] * len(rows), bbox=t.bbox, source="ruled"))
                 found.extend(_whitespace_tables(page, number, [t.bbox for t in ruled]))
             except Exception as exc:  # a malformed page loses its tables, never the document
@@ -146,51 +146,37 @@ def _find_tables(data: bytes, pages: list[int]) -> list[Table]:
 
 
 def _whitespace_tables(page, number: int, taken: list[tuple]) -> list[Table]:
-    """Tables without ruling lines: rows of words whose columns line up on gaps.
+    """Tables without ruling lines, read the way a person does.
 
-    The region is a run of rows where most rows hold two or more numeric cells
-    (amounts), headed by the text rows just above it; column edges are the
-    gaps that no word in the region crosses.
+    The body is a run of rows holding two or more amounts, with wrapped label
+    rows between them; amount columns are the clusters of right edges that line
+    up over two or more rows; the label column is everything to their left.
+    Header rows are the rows just above whose words all sit in one column.
     """
-    words = [w for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)
-             if not any(_inside(w, box) for box in taken)]
+    words = [w for w in page.extract_words() if not any(_inside(w, box) for box in taken)]
     rows = _group_rows(words)
     tables, i = [], 0
     while i < len(rows):
         if _numeric_cells(rows[i]) < 2:
             i += 1
             continue
-        start = i
-        end = i
-        j = i + 1
-        gap_rows = 0
-        while j < len(rows):
+        body, j, last_numeric = [rows[i]], i + 1, i
+        while j < len(rows) and j - last_numeric <= 3 and rows[j][0]["top"] - body[-1][0]["bottom"] < 25:
             if _numeric_cells(rows[j]) >= 2:
-                end, gap_rows = j, 0
-            elif gap_rows < 3 and _is_wrap(rows[j], rows[end]):
-                gap_rows += 1
-            else:
+                last_numeric = j
+            elif not _label_only(rows[j], body):
                 break
+            body.append(rows[j])
             j += 1
-        body = rows[start : end + 1]
-        while end + 1 < len(rows) and gap_rows and _is_wrap(rows[end + 1], rows[end]) and end + 1 < j:
-            end += 1
-            body.append(rows[end])
-        head = _header_rows(rows, start)
-        if head and _aligned(body):
-            table = _grid(head + body, number)
+        body = body[: last_numeric - i + 1] + [r for r in rows[last_numeric + 1 : j] if _label_only(r, body)][:1]
+        columns = _amount_columns(body)
+        if len(columns) >= 2:
+            head = _header_rows(rows, i, columns)
+            table = _grid(head, body, columns, number)
             if table:
                 tables.append(table)
-        i = end + 1
+        i = max(j, i + 1)
     return tables
-
-
-def _aligned(body) -> bool:
-    """At least two columns of amounts whose right edges line up over two or more rows."""
-    edges = Counter(
-        round(w["x1"] / 4) for row in body for w in row if _AMOUNT_CELL.match(w["text"])
-    )
-    return sum(n >= 2 for n in edges.values()) >= 2
 
 
 def _inside(word, box) -> bool:
@@ -209,51 +195,75 @@ def _group_rows(words) -> list[list[dict]]:
 
 
 def _numeric_cells(row) -> int:
-    return sum(bool(_AMOUNT_CELL.match(w["text"])) and any(c.isdigit() for c in w["text"]) for w in row)
+    return sum(bool(_AMOUNT_CELL.match(w["text"])) for w in row)
 
 
-def _is_wrap(row, anchor) -> bool:
-    """A row of words that only continues cells of the row above (a wrapped name)."""
-    return _numeric_cells(row) == 0 and row[-1]["x1"] < anchor[-1]["x0"] and row[0]["top"] - anchor[0]["bottom"] < 30
+def _amount_columns(body) -> list[list[float]]:
+    """[x0, x1] of each column of amounts whose right edges line up over two or more rows."""
+    clusters: list[list[float]] = []  # [x0, x1, hits]
+    for row in body:
+        for w in row:
+            if not _AMOUNT_CELL.match(w["text"]):
+                continue
+            for c in clusters:
+                if abs(c[1] - w["x1"]) < 4 or abs(c[0] - w["x0"]) < 4:
+                    c[0], c[1], c[2] = min(c[0], w["x0"]), max(c[1], w["x1"]), c[2] + 1
+                    break
+            else:
+                clusters.append([w["x0"], w["x1"], 1])
+    return sorted([c[:2] for c in clusters if c[2] >= 2])
 
 
-def _header_rows(rows, start: int) -> list[list[dict]]:
-    """Up to four text rows directly above the body: the header and its unit row."""
+def _label_only(row, body) -> bool:
+    """A row that only continues the label column (a wrapped organisation name)."""
+    first_amount = min((w["x0"] for r in body for w in r if _AMOUNT_CELL.match(w["text"])), default=0)
+    return _numeric_cells(row) == 0 and row[-1]["x1"] < first_amount
+
+
+def _column_of(word, columns) -> int:
+    """0 for the label column, k for the k-th amount column, -1 when the word crosses a gap."""
+    for k, (x0, x1) in enumerate(columns, start=1):
+        if word["x1"] > x0 - 25 and word["x0"] < x1 + 15:
+            return k
+    return 0 if word["x1"] < columns[0][0] - 5 else -1
+
+
+def _header_rows(rows, start: int, columns) -> list[list[dict]]:
+    """Up to four rows directly above the body whose words each sit in one column."""
     head: list[list[dict]] = []
     k = start - 1
     while k >= 0 and len(head) < 4:
         row = rows[k]
         below = head[0] if head else rows[start]
-        if below[0]["top"] - row[0]["bottom"] > 18 or _numeric_cells(row) >= 2:
+        if below[0]["top"] - row[0]["bottom"] > 20 or _numeric_cells(row) >= 2:
             break
-        if row[-1]["x1"] - row[0]["x0"] > 0.8 * (rows[start][-1]["x1"] - rows[start][0]["x0"]) and len(row) > 8:
-            break  # a line of prose, not a header
+        text = " ".join(w["text"] for w in row)
+        if any(_column_of(w, columns) < 0 for w in row) or len(row) > 12 or text.endswith((".", ":")) or _NUMBERED.match(text):
+            break  # a sentence or a line of prose, not a header
         head.insert(0, row)
         k -= 1
     return head
 
 
-def _grid(rows: list[list[dict]], number: int) -> Table | None:
-    """Cut rows into cells on the x gaps no word crosses; wrapped rows join the row above."""
-    spans = sorted((w["x0"], w["x1"]) for r in rows for w in r)
-    columns: list[list[float]] = []
-    for x0, x1 in spans:
-        if columns and x0 <= columns[-1][1] + 4:
-            columns[-1][1] = max(columns[-1][1], x1)
-        else:
-            columns.append([x0, x1])
-    if len(columns) < 2:
-        return None
+def _grid(head, body, columns, number: int) -> Table | None:
     grid: list[list[str]] = []
-    tops: list[float] = []
-    for row in rows:
-        cells = [" ".join(w["text"] for w in row if c0 - 1 <= w["x0"] <= c1 + 1) for c0, c1 in columns]
-        grid.append(cells)
-        tops.append(row[0]["top"])
-    top = min(tops)
-    bottom = max(w["bottom"] for w in rows[-1])
-    x0 = min(c[0] for c in columns)
-    x1 = max(c[1] for c in columns)
+    for index, row in enumerate(head + body):
+        cells = [""] * (len(columns) + 1)
+        for w in row:
+            k = max(_column_of(w, columns), 0)
+            cells[k] = f"{cells[k]} {w['text']}".strip()
+        wrapped = index >= len(head) and _numeric_cells(row) == 0 and grid and len(grid) > len(head)
+        if wrapped:
+            grid[-1][0] = f"{grid[-1][0]} {cells[0]}".strip()
+        else:
+            grid.append(cells)
+    if len(head) > 1:  # a multi-row header becomes one row, cell by cell
+        merged = [" ".join(filter(None, parts)) for parts in zip(*grid[: len(head)])]
+        grid = [merged] + grid[len(head) :]
+    rows = head + body
+    x0 = min(w["x0"] for r in rows for w in r)
+    x1 = max(w["x1"] for r in rows for w in r)
+    top, bottom = rows[0][0]["top"], max(w["bottom"] for w in rows[-1])
     return Table(rows=grid, page=number, pages=[number] * len(grid), bbox=(x0, top, x1, bottom), source="whitespace")
 
 
