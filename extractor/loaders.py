@@ -178,7 +178,7 @@ def _html_blocks(doc: Document, root) -> None:
                 caption = tag.find("caption")
                 doc.tables.append(
                     Table(rows=rows, anchor=len(doc.lines), source="html",
-                          caption=clean(caption.get_text(" ")) if caption else "")
+                          caption=clean(caption.get_text(" ")) if caption else (doc.lines[-1].text if doc.lines else ""))
                 )
             continue
         if tag.name in ("p", "blockquote", "dt", "dd", "pre") and tag.find(_BLOCK_TAGS - {"li"}):
@@ -238,7 +238,8 @@ def load_docx(data: bytes, doc_id: str) -> Document:
                 kind = "heading"
             doc.lines.append(Line(text, None, kind))
         elif element.tag == qn("w:tbl"):
-            doc.tables.append(Table(rows=_docx_table(DocxTable(element, word)), anchor=len(doc.lines), source="docx"))
+            caption = doc.lines[-1].text if doc.lines else ""
+            doc.tables.append(Table(rows=_docx_table(DocxTable(element, word)), anchor=len(doc.lines), source="docx", caption=caption))
     return doc
 
 

@@ -1,0 +1,68 @@
+"""Normalisation, organisations and loaders on small inputs."""
+
+import pytest
+
+from extractor import normalise
+from extractor.loaders import load_html, load_text
+from extractor.orgs import Organisations, split_names
+
+
+@pytest.mark.parametrize("text,multiplier,expected", [
+    ("£205,246", 1000, 205246000), ("-£21,686", 1000, -21686000), ("(21.7)", 10**6, -21700000),
+    ("£16.4 billion", 1, 16400000000), ("£21,686 overspend", 1000, -21686000), ("\u2010670", 1, -670),
+])
+def test_money(text, multiplier, expected):
+    assert normalise.money(text, multiplier)[0] == expected
+
+
+def test_money_rejects_non_amounts():
+    assert normalise.money("######") is None and normalise.money("£'000") is None
+
+
+@pytest.mark.parametrize("text,expected", [("2018-19", "2018/19"), ("2018/2019", "2018/19"), ("2016-2017", "2016/17"), ("2018-20", "")])
+def test_period(text, expected):
+    assert normalise.period(text) == expected
+
+
+def test_units_and_counts():
+    assert normalise.unit_multiplier("Financial position 2018/19 (£m)") == 10**6
+    assert normalise.unit_multiplier("Budget £000s") == 1000
+    assert normalise.count("Sixty-three") == 63 and normalise.count("24") == 24
+
+
+def test_arithmetic_half_unit():
+    assert normalise.arithmetic(205200000, 203800000, 1400000, 100000) == "ok"
+    assert normalise.arithmetic(448600000, 478100000, -19500000, 100000) == "mismatch"
+
+
+def test_hyphenation():
+    assert normalise.join_broken_lines(["care planning and post-", "diagnostic support"]) == "care planning and post-diagnostic support"
+    assert normalise.join_broken_lines(["the mainte-", "nance of"]) == "the maintenance of"
+
+
+def test_org_codes_by_period():
+    orgs = Organisations.load()
+    assert orgs.code("Leeds North CCG", "2017/18") == "02V"
+    assert orgs.code("Leeds CCG", "2018/19") == "15F"
+    for name in ("Stoke on Trent CCG", "Stoke-on-Trent CCG", "NHS Stoke on Trent CCG"):
+        assert orgs.code(name, "2018/19") == "05W"
+    assert orgs.code("Borsetshire CCG", "2018/19") == ""
+
+
+def test_split_names():
+    orgs = Organisations.load()
+    assert split_names("Leeds West CCG, Leeds North CCG, and Leeds South and East CCG", orgs) == [
+        "Leeds West CCG", "Leeds North CCG", "Leeds South and East CCG"]
+    assert split_names("North Staffordshire and Stoke on Trent CCGs", orgs) == ["North Staffordshire CCG", "Stoke on Trent CCG"]
+
+
+def test_html_drops_chrome_and_keeps_lists():
+    doc = load_html(b"<html><body><div class='cookie-banner'>cookies</div><nav>Home</nav><article><h1>T</h1>"
+                    b"<p>Body text.</p><ul><li>Item one</li></ul></article><footer>foot</footer></body></html>", "x.html")
+    assert [(l.kind, l.text) for l in doc.lines] == [("heading", "T"), ("text", "Body text."), ("item", "Item one")]
+
+
+def test_text_fallback_encoding_and_items():
+    doc = load_text("Caf\xe9 heading\n\n\u2022 first\n\u2022 second\n".encode("cp1252"), "x.txt")
+    assert doc.lines[0].text == "Caf\xe9 heading"
+    assert [l.kind for l in doc.lines[1:]] == ["item", "item"]
