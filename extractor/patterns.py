@@ -111,12 +111,12 @@ class Patterns:
     """All pattern files of a folder, compiled once."""
 
     def __init__(self, folder: Path | None = None):
-        self.folder = Path(folder) if folder else Path(str(resources.files("extractor.builtin_patterns")))
+        self.folder = Path(folder) if folder else builtin_folder()
         if not self.folder.is_dir():
             raise PatternFileError(f"pattern folder not found: {self.folder}")
         vocab_path = self.folder / "_vocabulary.yml"
         if not vocab_path.exists():
-            vocab_path = Path(str(resources.files("extractor.builtin_patterns"))) / "_vocabulary.yml"
+            vocab_path = builtin_folder() / "_vocabulary.yml"
         self.vocabulary = Vocabulary(**_read(vocab_path))
         self.placeholders = dict(self.vocabulary.placeholders)
         self.placeholders.update(PERIOD=normalise.PERIOD, RATING=normalise.RATING, NUMBER=normalise.NUMBER)
@@ -192,6 +192,14 @@ class Patterns:
         for path in sorted(self.folder.glob("*.yml")):
             digest.update(path.name.encode() + path.read_bytes())
         return digest.hexdigest()
+
+
+def builtin_folder() -> Path:
+    """The shipped pattern files: inside the installed package, or ``patterns/`` of a source checkout."""
+    try:
+        return Path(str(resources.files("extractor.builtin_patterns")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "patterns"
 
 
 def _read(path: Path) -> dict:
