@@ -96,7 +96,6 @@ def _text_block(doc: Document, block: str) -> None:
     paragraph: list[str] = []
     for row in rows:
         body, bullet = strip_bullet(row)
-        numbered = re.match(r"\s*\d{1,2}[.)]\s+\S", row) and paragraph == []
         if bullet or (paragraph and re.match(r"\s*\d{1,2}[.)]\s+\S", row)):
             _flush(doc, paragraph)
             paragraph = [body] if bullet else [row.strip()]
@@ -107,7 +106,7 @@ def _text_block(doc: Document, block: str) -> None:
         if doc.lines and doc.lines[-1].kind == "item" and row.startswith((" ", "\t")) and not paragraph:
             doc.lines[-1].text = clean(f"{doc.lines[-1].text} {row}")
             continue
-        paragraph.append(row.strip() if not numbered else row.strip())
+        paragraph.append(row.strip())
     _flush(doc, paragraph)
 
 
