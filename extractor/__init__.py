@@ -1,3 +1,15 @@
-"""nhs-extract: turn published NHS assessment documents into normalised CSV tables."""
+"""nhs-extract: NHS assessment documents into normalised tables.
 
-__version__ = "0.1.0"
+``from extractor import extract`` is the public entry point; see the README.
+"""
+
+__version__ = "0.2.0"
+__all__ = ["extract", "Extraction", "__version__"]
+
+
+def __getattr__(name):  # the API loads its libraries only when first used
+    if name in ("extract", "Extraction"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'extractor' has no attribute {name!r}")

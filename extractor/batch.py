@@ -1,17 +1,21 @@
-"""Running the pipeline over many files: in parallel, with a time limit per file."""
+"""Running the pipeline over many files: cached, in parallel or on a Dask cluster,
+with a time limit per file.  Results are added in file order whatever finishes first."""
 
 from __future__ import annotations
 
+import itertools
 import signal
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from . import __version__
+from .model import LoadError
 from .patterns import Patterns
-from .pipeline import FileResult, discover, process_file
+from .pipeline import FileResult, discover, process_file, read_file
 from .schema import RECORD_TABLES, TABLES
 
 _worker_patterns: Patterns | None = None
@@ -22,6 +26,7 @@ class Batch:
     tables: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES})
     results: list[FileResult] = field(default_factory=list)
     elapsed: float = 0.0
+    cached: int = 0
 
     def add(self, result: FileResult) -> None:
         self.results.append(result)
@@ -35,6 +40,10 @@ class Batch:
             counts[row["status"]] = counts.get(row["status"], 0) + 1
         return counts
 
+    @property
+    def pages(self) -> int:
+        return sum(r.pages_read for r in self.results)
+
 
 class _Timeout(BaseException):  # not caught by the per-file "except Exception"
     pass
@@ -44,19 +53,23 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
-def run_one(path: Path, doc_id: str, patterns: Patterns, timeout: float | None, full_scan: bool) -> FileResult:
-    """``process_file`` under a time limit (SIGALRM, where the platform has it)."""
-    use_alarm = bool(timeout) and hasattr(signal, "SIGALRM")
+def failed(doc_id: str, message: str) -> FileResult:
+    row = {c: "" for c in TABLES["documents"]}
+    row.update(doc_id=doc_id, doc_type="unknown", status="failed", extractor_version=__version__, message=message)
+    return FileResult(document=row, records={t: [] for t in RECORD_TABLES})
+
+
+def run_one(path: Path, doc_id: str, patterns: Patterns, timeout: float | None, full_scan: bool,
+            data: bytes | None = None) -> FileResult:
+    """``process_file`` under a time limit (SIGALRM, so only on a process's main thread)."""
+    use_alarm = bool(timeout) and hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return process_file(path, doc_id, patterns, full_scan)
+        return process_file(path, doc_id, patterns, full_scan, data)
     except _Timeout:
-        row = {c: "" for c in TABLES["documents"]}
-        row.update(doc_id=doc_id, doc_type="unknown", status="failed", extractor_version=__version__,
-                   message=f"timed out after {timeout:g} s: raise --timeout or split the file")
-        return FileResult(document=row, records={t: [] for t in RECORD_TABLES})
+        return failed(doc_id, f"timed out after {timeout:g} s: raise --timeout or split the file")
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -68,9 +81,67 @@ def _init_worker(folder: str | None) -> None:
     _worker_patterns = Patterns(Path(folder) if folder else None)
 
 
-def _work(args) -> FileResult:
-    path, doc_id, timeout, full_scan = args
+def _work(path: Path, doc_id: str, timeout: float | None, full_scan: bool) -> FileResult:
     return run_one(path, doc_id, _worker_patterns, timeout, full_scan)
+
+
+def _remote(path_name: str, doc_id: str, data: bytes | None, patterns: Patterns,
+            timeout: float | None, full_scan: bool) -> FileResult:
+    return run_one(Path(path_name), doc_id, patterns, timeout, full_scan, data)
+
+
+Task = tuple[int, Path, str]
+
+
+def _local(tasks: list[Task], patterns: Patterns, timeout, full_scan) -> Iterator[tuple[int, FileResult]]:
+    for index, path, doc_id in tasks:
+        yield index, run_one(path, doc_id, patterns, timeout, full_scan)
+
+
+def _pool(tasks: list[Task], patterns: Patterns, jobs: int, timeout, full_scan) -> Iterator[tuple[int, FileResult]]:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(patterns.folder),)) as pool:
+        futures = {pool.submit(_work, path, doc_id, timeout, full_scan): (index, doc_id) for index, path, doc_id in tasks}
+        for future in as_completed(futures):
+            index, doc_id = futures[future]
+            try:
+                yield index, future.result()
+            except Exception as exc:  # a worker killed from outside (out of memory, signal)
+                yield index, failed(doc_id, f"worker process died ({type(exc).__name__}): extract this file alone")
+
+
+def _dask(tasks: list[Task], patterns: Patterns, scheduler, timeout, full_scan) -> Iterator[tuple[int, FileResult]]:
+    """Files travel to the workers as bytes, so they need not share our file system."""
+    from dask.distributed import Client
+    from dask.distributed import as_completed as dask_completed
+
+    def read(path: Path) -> bytes | None:
+        try:
+            return read_file(path)
+        except LoadError:
+            return None  # the worker tries the path itself and records why it cannot read it
+
+    with Client(scheduler) as client:
+        shared = client.scatter(patterns, broadcast=True)
+        waiting = iter(tasks)
+        owner = {}
+
+        def submit(task: Task):
+            index, path, doc_id = task
+            future = client.submit(_remote, str(path), doc_id, read(path), shared, timeout, full_scan, pure=False)
+            owner[future.key] = (index, doc_id)
+            return future
+
+        window = 2 * max(1, sum(client.nthreads().values()))  # bounds the bytes in flight
+        running = dask_completed([submit(t) for t in itertools.islice(waiting, window)])
+        for future in running:
+            index, doc_id = owner.pop(future.key)
+            try:
+                yield index, future.result()
+            except Exception as exc:
+                yield index, failed(doc_id, f"Dask worker failed ({type(exc).__name__}: {str(exc)[:80]}): extract this file alone")
+            following = next(waiting, None)
+            if following is not None:
+                running.add(submit(following))
 
 
 def run(
@@ -81,22 +152,48 @@ def run(
     full_scan: bool = False,
     on_result: Callable[[FileResult], None] | None = None,
     files: Iterable[tuple[Path, str]] | None = None,
+    cache=None,
+    scheduler=None,
 ) -> Batch:
-    """Extract every file under ``target``; results come back in file order whatever ``jobs`` is."""
+    """Extract every file under ``target``; results are added in file order whatever ``jobs`` is.
+
+    ``cache`` is an :class:`extractor.cache.Cache` or None; ``scheduler`` a Dask
+    scheduler address (or cluster object) to run the files on instead of local processes.
+    """
+    from .cache import file_sha256
+
     started = time.monotonic()
     batch = Batch()
     todo = list(files) if files is not None else discover(target)
-    if jobs <= 1 or len(todo) <= 1:
-        for path, doc_id in todo:
-            result = run_one(path, doc_id, patterns, timeout, full_scan)
-            batch.add(result)
+    done: list[FileResult | None] = [None] * len(todo)
+    tasks: list[Task] = []
+    for index, (path, doc_id) in enumerate(todo):
+        hit = None
+        if cache is not None:
+            try:
+                hit = cache.get(file_sha256(path), doc_id)
+            except OSError:
+                hit = None
+        if hit is None:
+            tasks.append((index, path, doc_id))
+        else:
+            done[index] = hit
+            batch.cached += 1
             if on_result:
-                on_result(result)
+                on_result(hit)
+    if scheduler is not None:
+        results = _dask(tasks, patterns, scheduler, timeout, full_scan)
+    elif jobs <= 1 or len(tasks) <= 1:
+        results = _local(tasks, patterns, timeout, full_scan)
     else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(patterns.folder),)) as pool:
-            for result in pool.map(_work, [(p, d, timeout, full_scan) for p, d in todo], chunksize=1):
-                batch.add(result)
-                if on_result:
-                    on_result(result)
+        results = _pool(tasks, patterns, jobs, timeout, full_scan)
+    for index, result in results:
+        done[index] = result
+        if cache is not None:
+            cache.put(result)
+        if on_result:
+            on_result(result)
+    for result in done:
+        batch.add(result)
     batch.elapsed = time.monotonic() - started
     return batch

@@ -39,33 +39,57 @@ def cli() -> None:
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True, help="Output folder (replaced atomically).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True,
+              help="File format of the tables (parquet needs the [parquet] extra).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Files extracted in parallel  [default: number of cores]")
 @click.option("--timeout", type=click.FloatRange(min=0), default=120.0, show_default=True,
               help="Seconds allowed per file (0 for no limit).")
 @click.option("--full-scan", is_flag=True, help="Analyse tables on every PDF page, not only pages whose text can hold a record.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the per-file result cache  [default: the user cache folder]")
+@click.option("--no-cache", is_flag=True, help="Extract every file again; neither read nor write the cache.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run the files on this Dask scheduler (e.g. tcp://host:8786; needs the [dask] extra).")
 @click.option("--check", "golden", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="After extracting, compare with this golden folder; exit with the check's code.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Log each file's type, score and the rules that fired.")
 @patterns_option
-def extract(input_path, out, jobs, timeout, full_scan, golden, quiet, verbose, patterns):
+def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache, scheduler, golden, quiet, verbose,
+            patterns):
     """Extract every file under INPUT (a file or a folder, walked recursively) into --out.
 
     Exit code 0 when every file is ok, 1 when any is partial, needs_ocr or failed.
     """
     from .api import run_batch
+    from .cache import Cache, default_folder
     from .output import write_tables
 
+    if fmt == "parquet" and not _importable("pyarrow"):
+        raise click.UsageError("--format parquet needs pyarrow: pip install 'nhs-extract[parquet]'")
+    if scheduler and not _importable("distributed"):
+        raise click.UsageError("--scheduler needs dask.distributed: pip install 'nhs-extract[dask]'")
+    if golden and fmt != "csv":
+        raise click.UsageError("--check compares CSV output: leave out --format or run check on a CSV run")
+    cache = None if no_cache else Cache(cache_dir or default_folder(), patterns, full_scan)
     jobs = jobs or os.cpu_count() or 1
-    batch = run_batch(input_path, patterns, jobs=jobs, timeout=timeout or None, full_scan=full_scan,
-                      progress=not quiet and sys.stderr.isatty(), verbose=verbose)
-    write_tables(batch.tables, out)
+    try:
+        batch = run_batch(input_path, patterns, jobs=jobs, timeout=timeout or None, full_scan=full_scan,
+                          progress=not quiet and sys.stderr.isatty(), verbose=verbose, cache=cache,
+                          scheduler=scheduler)
+    except (OSError, TimeoutError) as exc:
+        if not scheduler:
+            raise
+        click.echo(f"Error: cannot use the Dask scheduler at {scheduler} ({exc}): check the address", err=True)
+        sys.exit(EXIT_USAGE)
+    write_tables(batch.tables, out, fmt)
     if not quiet:
         statuses = batch.statuses()
         rows = ", ".join(f"{t} {len(r)}" for t, r in batch.tables.items() if t != "documents")
+        cached = f" ({batch.cached} from cache)" if batch.cached else ""
         click.echo(
-            f"{len(batch.results)} files in {batch.elapsed:.1f} s: "
+            f"{len(batch.results)} files{cached}, {batch.pages} pages in {batch.elapsed:.1f} s: "
             + ", ".join(f"{statuses.get(s, 0)} {s}" for s in ("ok", "partial", "needs_ocr", "failed"))
             + f"; rows: {rows}; written to {out}",
             err=True,
@@ -75,6 +99,12 @@ def extract(input_path, out, jobs, timeout, full_scan, golden, quiet, verbose, p
 
         sys.exit(run_check(out, golden, fmt="text", min_f1=1.0, min_fields=0.0))
     sys.exit(EXIT_OK if all(r["status"] == "ok" for r in batch.tables["documents"]) else EXIT_NOT_OK)
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 @cli.command()

@@ -60,11 +60,13 @@ def discover(target: Path) -> list[tuple[Path, str]]:
     return sorted(found, key=lambda item: item[1])
 
 
-def process_file(path: Path, doc_id: str, patterns: Patterns, full_scan: bool = False) -> FileResult:
+def process_file(path: Path, doc_id: str, patterns: Patterns, full_scan: bool = False,
+                 data: bytes | None = None) -> FileResult:
+    """Extract one file (``data``, when given, holds its bytes); never raises."""
     row = {column: "" for column in TABLES["documents"]}
     row.update(doc_id=doc_id, doc_type="unknown", extractor_version=__version__)
     try:
-        return _process(path, doc_id, patterns, row, full_scan)
+        return _process(path, doc_id, patterns, row, full_scan, data)
     except LoadError as exc:
         row.update(status=exc.status, message=str(exc))
     except MemoryError:
@@ -75,13 +77,9 @@ def process_file(path: Path, doc_id: str, patterns: Patterns, full_scan: bool = 
     return FileResult(document=row, records={t: [] for t in RECORD_TABLES})
 
 
-def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: bool) -> FileResult:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise LoadError(f"file is larger than {MAX_BYTES // 2**20} MB: split it before extracting")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"cannot read file ({exc.strerror or exc}): check that it exists and is readable") from None
+def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: bool, data: bytes | None) -> FileResult:
+    if data is None:
+        data = read_file(path)
     row["sha256"] = hashlib.sha256(data).hexdigest()
     decided: dict = {}
 
@@ -116,6 +114,15 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
         message="; ".join(messages),
     )
     return FileResult(row, records, scores, ctx.trace, dict(ctx.fired), doc.pages or 0)
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise LoadError(f"file is larger than {MAX_BYTES // 2**20} MB: split it before extracting")
+        return path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read file ({exc.strerror or exc}): check that it exists and is readable") from None
 
 
 def flagged_pages(patterns: Patterns, doc_type: str, fast_text: list[str]) -> set[int]:

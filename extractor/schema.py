@@ -45,3 +45,23 @@ RATING_VALUES = ("outstanding", "good", "requires_improvement", "inadequate", "g
 DIRECTIONS = ("improved", "declined", "unchanged")
 DOMAINS = ("Better Health", "Better Care", "Sustainability", "Leadership")
 INTEGER_COLUMNS = {"pages", "page", "count", "budget_gbp", "expenditure_gbp", "variance_gbp"}
+ARITHMETIC = ("ok", "mismatch")
+
+# Columns whose values come from a fixed vocabulary (categoricals in the API, enums in datapackage.json).
+# doc_type also takes the names of user-added pattern files, so its list is extended by the values present.
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "doc_type": DOC_TYPES,
+    "status": STATUSES,
+    "assessment": ASSESSMENTS,
+    "rating": RATING_VALUES,
+    "previous_rating": RATING_VALUES,
+    "direction": DIRECTIONS,
+    "domain": DOMAINS,
+    "arithmetic": ARITHMETIC,
+}
+
+# Value patterns that datapackage.json states as constraints.
+FORMATS: dict[str, str] = {
+    "period": r"^\d{4}/\d{2}$",
+    "sha256": r"^[0-9a-f]{64}$",
+}

@@ -90,39 +90,6 @@ def test_interrupted_write_leaves_previous_output(tmp_path, monkeypatch):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
 
 
-def test_bad_files_are_recorded_and_batch_goes_on(tmp_path):
-    folder = tmp_path / "in"
-    (folder / "nested").mkdir(parents=True)
-    (folder / "empty.pdf").write_bytes(b"")
-    (folder / "truncated.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog")
-    (folder / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
-    with zipfile.ZipFile(folder / "sheet.xlsx", "w") as z:
-        z.writestr("xl/workbook.xml", "<workbook/>")
-    (folder / "binary.html").write_bytes(b"\x00\x01\x02\x03" * 100)
-    shutil.copy(ROOT / "corpus" / "news_article" / "ccg-ratings-roundup-2019.txt", folder / "nested" / "news.pdf")
-    (folder / "latin1.txt").write_bytes("Caf\xe9 report on annual assessment".encode("cp1252"))
-    if (SHARED / "peer-pdfs").is_dir():
-        shutil.copy(SHARED / "peer-pdfs" / "pdfplumber-tests" / "password-example.pdf", folder / "locked.pdf")
-    out = tmp_path / "out"
-    result = run("extract", folder, "--out", out, "-q")
-    assert result.exit_code == 1
-    assert "Traceback" not in result.output
-    import csv
-
-    docs = {r["doc_id"]: r for r in csv.DictReader((out / "documents.csv").open(encoding="utf-8"))}
-    assert docs["empty.pdf"]["status"] == "failed" and "empty" in docs["empty.pdf"]["message"]
-    assert docs["truncated.pdf"]["status"] == "failed" and "corrupt" in docs["truncated.pdf"]["message"]
-    assert docs["broken.docx"]["status"] == "failed"
-    assert "spreadsheet" in docs["sheet.xlsx"]["message"]
-    assert docs["binary.html"]["status"] == "failed"
-    assert docs["latin1.txt"]["status"] == "ok"
-    assert docs["nested/news.pdf"]["status"] == "ok" and "holds TEXT" in docs["nested/news.pdf"]["message"]
-    assert docs["nested/news.pdf"]["doc_type"] == "news_article"
-    if "locked.pdf" in docs:
-        assert "password" in docs["locked.pdf"]["message"]
-    assert "Thanet CCG" in (out / "ratings.csv").read_text(encoding="utf-8")
-
-
 def test_new_document_type_from_a_pattern_folder(tmp_path):
     patterns = tmp_path / "patterns"
     shutil.copytree(ROOT / "patterns", patterns)
