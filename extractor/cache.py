@@ -62,6 +62,7 @@ class Cache:
                 trace=stored["trace"],
                 fired=stored["fired"],
                 pages_read=stored["pages_read"],
+                regions=stored["regions"],
             )
         except (OSError, ValueError, KeyError, TypeError):  # missing or unreadable entry: extract again
             return None

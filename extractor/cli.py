@@ -118,12 +118,25 @@ def types(patterns):
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--full-scan", is_flag=True, help="Analyse tables on every PDF page.")
+@click.option("--images", "images_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write a PNG of each PDF page that produced records, tables and sources drawn on it.")
 @patterns_option
-def explain(file, full_scan, patterns):
+def explain(file, full_scan, images_dir, patterns):
     """Show why FILE got its document type and which rules fired on which page."""
+    from .loaders import sniff
     from .pipeline import process_file
 
-    result = process_file(file, file.name, patterns, full_scan)
+    from .model import LoadError
+
+    data = file.read_bytes()
+    if images_dir:
+        try:
+            is_pdf = sniff(data) == "pdf"
+        except LoadError:
+            is_pdf = False
+        if not is_pdf:
+            raise click.UsageError(f"--images draws PDF pages, and {file.name} is not a PDF")
+    result = process_file(file, file.name, patterns, full_scan, data)
     doc = result.document
     click.echo(f"{file.name}: {doc['doc_type']}  (status {doc['status']}{': ' + doc['message'] if doc['message'] else ''})")
     click.echo("\nDocument type scores:")
@@ -140,6 +153,12 @@ def explain(file, full_scan, patterns):
         silent = [r.id for r in patterns.types[doc["doc_type"]].rules if f"{doc['doc_type']}/{r.id}" not in result.fired]
         if silent:
             click.echo(f"\nRules that did not fire: {', '.join(silent)}")
+    if images_dir:
+        from .images import write_images
+
+        written = write_images(data, result, images_dir, file.stem)
+        click.echo(f"\nWrote {len(written)} page images to {images_dir}"
+                   + ("" if written else " (no page produced a record)"))
 
 
 @cli.command()

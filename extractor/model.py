@@ -54,6 +54,8 @@ class Document:
     fast_text: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     has_images: bool = False
+    regions: list[tuple[int, tuple, str]] = field(default_factory=list)  # (page, bbox, source) of each table found
+
 
     @property
     def text(self) -> str:

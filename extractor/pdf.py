@@ -56,6 +56,7 @@ def load_pdf(data: bytes, doc_id: str, table_pages: TablePages | None = None) ->
         )
     wanted = table_pages(doc.fast_text) if table_pages else set(range(1, (doc.pages or 0) + 1))
     tables = _find_tables(data, sorted(wanted)) if wanted else []
+    doc.regions = [(t.page, tuple(round(v, 1) for v in t.bbox), t.source) for t in tables if t.bbox]
     _assemble(doc, raws, tables)
     return doc
 

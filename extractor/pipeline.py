@@ -37,6 +37,7 @@ class FileResult:
     trace: list[str] = field(default_factory=list)
     fired: dict[str, int] = field(default_factory=dict)
     pages_read: int = 0
+    regions: list = field(default_factory=list)  # tables found on PDF pages: (page, bbox, source)
 
 
 def discover(target: Path) -> list[tuple[Path, str]]:
@@ -113,7 +114,7 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
         status="partial" if ctx.partial else "ok",
         message="; ".join(messages),
     )
-    return FileResult(row, records, scores, ctx.trace, dict(ctx.fired), doc.pages or 0)
+    return FileResult(row, records, scores, ctx.trace, dict(ctx.fired), doc.pages or 0, doc.regions)
 
 
 def read_file(path: Path) -> bytes:
