@@ -66,3 +66,17 @@ def test_text_fallback_encoding_and_items():
     doc = load_text("Caf\xe9 heading\n\n\u2022 first\n\u2022 second\n".encode("cp1252"), "x.txt")
     assert doc.lines[0].text == "Caf\xe9 heading"
     assert [l.kind for l in doc.lines[1:]] == ["item", "item"]
+
+
+def test_rows_follow_the_order_of_the_document(tmp_path):
+    """Rules run kind by kind; rows must still come out in the order the document gives them."""
+    from extractor import extract
+
+    from .conftest import ROOT
+
+    paragraphs = (ROOT / "corpus" / "news_article" / "ccg-ratings-roundup-2019.txt").read_text(encoding="utf-8").split("\n\n")
+    moved = next(p for p in paragraphs if "rose two ratings" in p)  # a sentence rule's match, moved last
+    source = tmp_path / "reordered.txt"
+    source.write_text("\n\n".join([p for p in paragraphs if p != moved] + [moved]), encoding="utf-8")
+    names = [row["organisation"] for row in extract(source).tables["ratings"]]
+    assert names[:2] == ["Thanet CCG", "Borsetshire CCG"] and "Kernow CCG" in names[2:]

@@ -21,6 +21,6 @@ def achievement_list(ctx: Context, rule: Rule) -> None:
                 finder = finder or EntityFinder.for_document(ctx.patterns, ctx.doc.text)
                 taken.add(j)
                 text = lines[j].text
-                ctx.emit("achievements", rule, lines[j].page, text,
+                ctx.emit("achievements", rule, lines[j].page, text, ctx.at_line(j),
                          achievement=text, entities="|".join(finder.find(text)))
             j += 1

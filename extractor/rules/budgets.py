@@ -70,6 +70,7 @@ def budget_table(ctx: Context, rule: Rule) -> None:
                 organisation="" if is_total else (label if "organisation" in cols or "line" not in cols else ""),
                 budget_line="total" if is_total else (label if "line" in cols and "organisation" not in cols else ""),
                 period=period, **values, page=table.row_page(i), evidence=" | ".join(row), step=step,
+                at=ctx.at_row(table, i),
             )
             if is_total:
                 _check_total(ctx, record, body)
@@ -92,12 +93,13 @@ def _emit_budget(ctx: Context, rule: Rule, record: dict) -> None:
     step = record.pop("step")
     evidence = record.pop("evidence")
     page = record.pop("page")
+    at = record.pop("at")
     check = normalise.arithmetic(record["budget_gbp"], record["expenditure_gbp"], record["variance_gbp"], step)
     name = record["organisation"]
     if check == "mismatch":
         ctx.note(f"budget arithmetic mismatch for {name or record['budget_line'] or 'a row'}"
                  f" (page {page or '-'}): budget - expenditure != variance", partial=False)
-    ctx.emit("budgets", rule, page, evidence, arithmetic=check,
+    ctx.emit("budgets", rule, page, evidence, at, arithmetic=check,
              org_code=ctx.orgs.code(name, record["period"]) if name else "", **record)
 
 
@@ -115,5 +117,6 @@ def budget_sentence(ctx: Context, rule: Rule) -> None:
             period=normalise.period(groups.get("period")) or ctx.period_before(index, m.start()),
             **{f"{k}_gbp": (amounts[k][0] if amounts[k] else None) for k in _MONEY_COLUMNS},
             page=line.page, evidence=ctx.sentence(line.text, m.start(), m.end()), step=step,
+            at=ctx.at_line(index, m.start()),
         )
         _emit_budget(ctx, rule, record)

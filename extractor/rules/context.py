@@ -99,7 +99,17 @@ class Context:
 
     # ------------------------------------------------------------ output
 
-    def emit(self, table: str, rule: Rule, page: int | None, evidence: str, **values) -> None:
+    @staticmethod
+    def at_line(index: int, offset: int = 0) -> float:
+        """A record's place in the document, for ordering rows within a page."""
+        return index + min(offset, 9999) / 10000
+
+    @staticmethod
+    def at_row(table: Table, row: int) -> float:
+        """A table row's place: the table sits just before the line ``table.anchor``."""
+        return table.anchor - 0.5 + min(row, 4999) / 10000
+
+    def emit(self, table: str, rule: Rule, page: int | None, evidence: str, at: float = 0.0, **values) -> None:
         row = {column: "" for column in TABLES[table]}
         row.update({k: ("" if v is None else v) for k, v in values.items()})
         row["doc_id"] = self.doc.doc_id
@@ -107,6 +117,7 @@ class Context:
         if "evidence" in row:
             row["evidence"] = normalise.clean(evidence)[:500]
         row["rule"] = self.rule_id(rule)
+        row["_at"] = at
         self.records[table].append(row)
         self.fired[self.rule_id(rule)] += 1
         self.trace.append(f"page {row['page'] or '-'}: {row['rule']} -> {table}: {_summary(row)}")

@@ -46,11 +46,11 @@ def indicator_table(ctx: Context, rule: Rule) -> None:
             if not text:
                 continue
             last = dict(framework=framework, period=period, domain=domain, area=area,
-                        indicator=text, page=page)
+                        indicator=text, page=page, at=ctx.at_row(table, i))
             found.append(last)
     for record in found:
         page = record.pop("page")
-        ctx.emit("indicators", rule, page, record["indicator"], **record)
+        ctx.emit("indicators", rule, page, record["indicator"], record.pop("at"), **record)
     _check_totals(ctx, rule, found)
 
 

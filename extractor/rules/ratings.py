@@ -16,7 +16,8 @@ _PLACEHOLDER_VALUES = {"=rating": "rating", "=previous_rating": "previous_rating
 # ---------------------------------------------------------------- helpers
 
 def add_rating(ctx: Context, rule: Rule, organisation: str, period: str, assessment: str,
-               page, evidence: str, rating: str = "", previous: str = "", direction: str = "") -> None:
+               page, evidence: str, rating: str = "", previous: str = "", direction: str = "",
+               at: float = 0.0) -> None:
     organisation = normalise.clean(organisation).rstrip(",.;:")
     if not organisation:
         return
@@ -26,7 +27,7 @@ def add_rating(ctx: Context, rule: Rule, organisation: str, period: str, assessm
     if not values["direction"]:
         values["direction"] = normalise.direction(values["previous_rating"], values["rating"])
     ctx.emit(
-        "ratings", rule, page, evidence,
+        "ratings", rule, page, evidence, at,
         organisation=organisation, org_code=ctx.orgs.code(organisation, period, ("ccg", "trust", "nhs_england")),
         period=period, assessment=assessment, **values,
     )
@@ -89,7 +90,7 @@ def rating_table(ctx: Context, rule: Rule) -> None:
                 continue
             previous = normalise.rating(row[prev_col]) if prev_col is not None and len(row) > prev_col else ""
             add_rating(ctx, rule, row[org_col], period, assessment, table.row_page(i), " | ".join(row),
-                       rating=value, previous=previous)
+                       rating=value, previous=previous, at=ctx.at_row(table, i))
 
 
 # ---------------------------------------------------------------- sentences
@@ -104,7 +105,8 @@ def rating_sentence(ctx: Context, rule: Rule) -> None:
         names = [_group(m, "org")] if _group(m, "org") else split_names(_group(m, "orgs"), ctx.orgs)
         for name in names:
             add_rating(ctx, rule, name, period, assessment, line.page, evidence,
-                       rating=rating, previous=previous, direction=_group(m, "direction"))
+                       rating=rating, previous=previous, direction=_group(m, "direction"),
+                       at=ctx.at_line(index, m.start()))
 
 
 def rating_list(ctx: Context, rule: Rule) -> None:
@@ -128,7 +130,8 @@ def rating_list(ctx: Context, rule: Rule) -> None:
             j = index + 1
             while j < len(lines) and lines[j].kind == "item":
                 name = re.split(r"\s*[(\[–—:]|\s+-\s+", lines[j].text, maxsplit=1)[0]
-                add_rating(ctx, rule, name, period, assessment, lines[j].page, lines[j].text, **values)
+                add_rating(ctx, rule, name, period, assessment, lines[j].page, lines[j].text, **values,
+                           at=ctx.at_line(j))
                 j += 1
             break
 
@@ -149,7 +152,8 @@ def group_rating(ctx: Context, rule: Rule) -> None:
         period = normalise.period(_group(m, "period")) or ctx.period_before(index, m.start())
         assessment = _assessment(ctx, evidence, rating)
         for name in members:
-            add_rating(ctx, rule, name, period, assessment, line.page, evidence, rating=rating)
+            add_rating(ctx, rule, name, period, assessment, line.page, evidence, rating=rating,
+                       at=ctx.at_line(index, m.start()))
 
 
 def _named_group(ctx: Context, index: int, size: int) -> list[str]:
@@ -186,7 +190,7 @@ def rating_count(ctx: Context, rule: Rule) -> None:
             scope = ctx.scope()
         evidence = ctx.sentence(line.text, m.start(), m.end())
         ctx.emit(
-            "rating_counts", rule, line.page, evidence,
+            "rating_counts", rule, line.page, evidence, ctx.at_line(index, m.start()),
             scope=normalise.clean(_group(m, "scope")) or scope,
             period=normalise.period(_group(m, "period")) or ctx.period_before(index, m.start()),
             assessment=_assessment(ctx, evidence, rating),
