@@ -7,7 +7,8 @@ It builds
   * a 300-page board pack: a 5-page assessment report (ratings table, budget table
     in £m without ruling lines, a cover and a closing page) among 295 pages of other
     papers: minutes and prose (where "good" and "rated" occur in passing) and
-    performance reports with ruled numeric tables;
+    performance reports with ruled numeric tables and a line chart; every page has
+    a vector logo, a header rule and a footer, as real packs do;
   * a 200-file folder: 10- to 20-page board papers cut from the same kinds of pages,
     some with the assessment report, and Word, HTML and text copies of the samples.
 
@@ -99,8 +100,8 @@ def performance_story(rng: random.Random, pages: int) -> list:
         table = Table(rows, repeatRows=1)
         table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("FONTNAME", (0, 0), (-1, -1), "Vera"),
                                    ("FONTSIZE", (0, 0), (-1, -1), 6)]))
-        story.append(table)
-        for _ in range(7):
+        story += [table, chart(rng)]
+        for _ in range(4):
             story.append(Paragraph(
                 f"Performance against the {rng.choice(MEASURES)} fell short in {rng.choice(MONTHS)}; a recovery "
                 f"plan with the main provider is expected by the end of quarter {rng.randint(1, 4)}, and the "
@@ -109,11 +110,43 @@ def performance_story(rng: random.Random, pages: int) -> list:
     return story
 
 
+def _furniture(canvas, doc) -> None:
+    """What every page of a real pack carries: a vector logo, a header rule, a footer."""
+    canvas.saveState()
+    canvas.setFillColorRGB(0, 0.37, 0.72)
+    canvas.roundRect(480, 790, 70, 30, 4, stroke=0, fill=1)
+    canvas.setFillColorRGB(1, 1, 1)
+    canvas.setFont("Helvetica-BoldOblique", 18)
+    canvas.drawString(490, 798, "NHS")
+    canvas.setStrokeColorRGB(0, 0.37, 0.72)
+    canvas.line(45, 780, 550, 780)
+    canvas.setFont("Helvetica", 7)
+    canvas.setFillColorRGB(0.3, 0.3, 0.3)
+    canvas.drawString(45, 30, f"Governing body meeting in public  |  page {doc.page}")
+    canvas.restoreState()
+
+
+def chart(rng: random.Random):
+    """A small line chart of three measures over twelve months, as performance reports have."""
+    from reportlab.graphics.charts.lineplots import LinePlot
+    from reportlab.graphics.shapes import Drawing
+
+    drawing = Drawing(460, 120)
+    plot = LinePlot()
+    plot.x, plot.y, plot.width, plot.height = 30, 15, 420, 95
+    plot.data = [[(m, rng.uniform(60, 99)) for m in range(12)] for _ in range(3)]
+    plot.xValueAxis.valueSteps = list(range(12))
+    plot.yValueAxis.visibleGrid = True
+    drawing.add(plot)
+    return drawing
+
+
 def render(story: list, path: Path) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import SimpleDocTemplate
 
-    SimpleDocTemplate(str(path), pagesize=A4, title=path.stem).build(story)
+    SimpleDocTemplate(str(path), pagesize=A4, title=path.stem).build(story, onFirstPage=_furniture,
+                                                                     onLaterPages=_furniture)
 
 
 def assessment_pages(folder: Path) -> Path:

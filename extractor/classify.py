@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .needles import may_match
 from .patterns import Patterns
 
 _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+[A-Z]", re.M)
@@ -31,17 +32,23 @@ def features(text: str, fmt: str, items: int = 0) -> dict[str, float]:
 def classify(patterns: Patterns, text: str, fmt: str, items: int = 0) -> tuple[str, list[Score]]:
     """The best-scoring type at or above its threshold, else ``unknown``; and every type's score."""
     found = features(text, fmt, items)
+    folded = text.casefold()
+
+    def search(pattern: str) -> bool:
+        regex = patterns.compile(pattern, re.M)
+        return may_match(regex, folded) and regex.search(text) is not None
+
     scores = []
     for name, pf in patterns.types.items():
         rules = pf.classify
         score = Score(name, 0.0, rules.threshold)
-        if rules.require_any and not any(patterns.compile(p, re.M).search(text) for p in rules.require_any):
+        if rules.require_any and not any(search(p) for p in rules.require_any):
             score.blocked = "none of require_any matched"
         for pattern in rules.exclude:
-            if patterns.compile(pattern, re.M).search(text):
+            if search(pattern):
                 score.blocked = f"exclude matched: {pattern}"
         for cue in rules.cues:
-            if patterns.compile(cue.pattern, re.M).search(text):
+            if search(cue.pattern):
                 score.score += cue.weight
                 score.matched.append(f"{cue.pattern} (+{cue.weight:g})")
         for cue in rules.structure:

@@ -17,6 +17,7 @@ from . import __version__, normalise
 from .classify import Score, classify
 from .loaders import load
 from .model import Document, LoadError
+from .needles import may_match
 from .orgs import Organisations
 from .patterns import Patterns
 from .rules import apply
@@ -139,7 +140,8 @@ def flagged_pages(patterns: Patterns, doc_type: str, fast_text: list[str]) -> se
     ]
     pages: set[int] = set()
     for number, text in enumerate(fast_text, start=1):
-        if any(all(c.search(text) for c in cues) for cues in cue_sets):
+        folded = text.casefold()
+        if any(all(may_match(c, folded) and c.search(text) for c in cues) for cues in cue_sets):
             pages.update({number, number + 1})
     return {p for p in pages if p <= len(fast_text)}
 

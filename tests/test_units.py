@@ -80,3 +80,46 @@ def test_rows_follow_the_order_of_the_document(tmp_path):
     source.write_text("\n\n".join([p for p in paragraphs if p != moved] + [moved]), encoding="utf-8")
     names = [row["organisation"] for row in extract(source).tables["ratings"]]
     assert names[:2] == ["Thanet CCG", "Borsetshire CCG"] and "Kernow CCG" in names[2:]
+
+
+@pytest.mark.parametrize("pattern,expected", [
+    (r"(?i)\bbulletin\b", {"bulletin"}),
+    (r"(?:optional\s+)?required", {"required"}),
+    (r"(?:abc)*defg|hi", None),            # a branch with a side too short to help
+    (r"(panel|committee) meeting", {" meeting"}),
+    (r"(panel|committee)\s+x", {"panel", "committee"}),
+    (r"[A-Z]\w+ CCG", {" ccg"}),
+])
+def test_needles(pattern, expected):
+    import re
+
+    from extractor.needles import needles
+
+    found = needles(re.compile(pattern))
+    assert (set(found) if found else None) == expected
+
+
+def test_needles_never_hide_a_match():
+    """Every line any rule pattern matches in our corpus also passes the prefilter."""
+    import re
+
+    from extractor.loaders import decode, load_html
+    from extractor.needles import may_match
+    from extractor.patterns import Patterns
+
+    from .conftest import ROOT
+
+    lines = decode((ROOT / "corpus" / "news_article" / "ccg-ratings-roundup-2019.txt").read_bytes()).splitlines()
+    html = load_html((ROOT / "corpus" / "press_release" / "ccg-assessment-news-2019.html").read_bytes(), "p")
+    lines += [line.text for line in html.lines]
+    patterns = Patterns()
+    checked = 0
+    for pattern_file in patterns.types.values():
+        sources = [c.pattern for c in pattern_file.classify.cues] + [p for r in pattern_file.rules for p in r.patterns]
+        for source in sources:
+            regex = patterns.compile(source, re.M)
+            for line in lines:
+                if regex.search(line):
+                    checked += 1
+                    assert may_match(regex, line.casefold()), (source, line)
+    assert checked > 20

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from .. import normalise
 from ..model import Document, Table
+from ..needles import may_match
 from ..orgs import Organisations
 from ..patterns import PatternFile, Patterns, Rule
 from ..schema import TABLES
@@ -88,9 +89,13 @@ class Context:
     def matches(self, rule: Rule):
         """Every match of the rule's patterns over the running text: (line index, line, match)."""
         regexes = [self.patterns.compile(p) for p in rule.patterns]
+        if not hasattr(self, "_folded"):
+            self._folded = [line.text.casefold() for line in self.doc.lines]
         for index, line in enumerate(self.doc.lines):
             seen: list[tuple[int, int]] = []
             for regex in regexes:
+                if not may_match(regex, self._folded[index]):
+                    continue
                 for m in regex.finditer(line.text):
                     if any(a <= m.start() < b for a, b in seen):
                         continue
