@@ -53,8 +53,8 @@ def cli() -> None:
               help="Run the files on this Dask scheduler (e.g. tcp://host:8786; needs the [dask] extra).")
 @click.option("--check", "golden", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="After extracting, compare with this golden folder; exit with the check's code.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
-@click.option("--verbose", "-v", is_flag=True, help="Log each file's type, score and the rules that fired.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary (also the default when stdout is not a terminal).")
+@click.option("--verbose", "-v", is_flag=True, help="Log each file's type, score and the rules that fired, and the summary.")
 @patterns_option
 def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache, scheduler, golden, quiet, verbose,
             patterns):
@@ -74,9 +74,10 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
         raise click.UsageError("--check compares CSV output: leave out --format or run check on a CSV run")
     cache = None if no_cache else Cache(cache_dir or default_folder(), patterns, full_scan)
     jobs = jobs or os.cpu_count() or 1
+    interactive = sys.stdout.isatty()  # piped or redirected: no bar and no summary unless --verbose
     try:
         batch = run_batch(input_path, patterns, jobs=jobs, timeout=timeout or None, full_scan=full_scan,
-                          progress=not quiet and sys.stderr.isatty(), verbose=verbose, cache=cache,
+                          progress=not quiet and interactive and sys.stderr.isatty(), verbose=verbose, cache=cache,
                           scheduler=scheduler)
     except (OSError, TimeoutError) as exc:
         if not scheduler:
@@ -84,7 +85,7 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
         click.echo(f"Error: cannot use the Dask scheduler at {scheduler} ({exc}): check the address", err=True)
         sys.exit(EXIT_USAGE)
     write_tables(batch.tables, out, fmt)
-    if not quiet:
+    if verbose or (interactive and not quiet):
         statuses = batch.statuses()
         rows = ", ".join(f"{t} {len(r)}" for t, r in batch.tables.items() if t != "documents")
         cached = f" ({batch.cached} from cache)" if batch.cached else ""

@@ -92,16 +92,19 @@ def test_cache_reuses_until_file_or_patterns_change(tmp_path):
     assert batch().cached == 0
 
 
-def test_cache_flags_on_the_command_line(tmp_path):
+def test_cache_flags_on_the_command_line(tmp_path, caplog):
     out, store = tmp_path / "out", tmp_path / "cache"
     source = ROOT / "corpus" / "news_article"
-    first = run("extract", source, "--out", out, "--cache-dir", store)
-    assert first.exit_code == 0 and "from cache" not in first.output
+    first = run("extract", source, "--out", out, "--cache-dir", store, "-v")
+    assert first.exit_code == 0 and "1 files, 0 pages" in first.output and "from cache" not in first.output
     before = read_out(out)
-    second = run("extract", source, "--out", out, "--cache-dir", store)
+    second = run("extract", source, "--out", out, "--cache-dir", store, "-v")
     assert "1 files (1 from cache)" in second.output and read_out(out) == before
-    forced = run("extract", source, "--out", out, "--cache-dir", store, "--no-cache")
+    assert "ccg-ratings-roundup-2019.txt: news_article (score" in caplog.text  # --verbose: each file's type
+    forced = run("extract", source, "--out", out, "--cache-dir", store, "--no-cache", "-v")
     assert "from cache" not in forced.output and read_out(out) == before
+    piped = run("extract", source, "--out", out, "--cache-dir", store)
+    assert piped.output == ""  # not a terminal: no summary without --verbose
 
 
 def test_dask_local_cluster_gives_the_same_output(tmp_path):
