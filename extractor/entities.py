@@ -16,6 +16,8 @@ from .orgs import Organisations
 from .patterns import Patterns
 
 _SUFFIXES = re.compile(r"\s+(nhs\s+foundation\s+trust|nhs\s+trust|ccg)$", re.I)
+_PRINTED_SUFFIX = re.compile(r"^\s+(?:NHS\s+)?(?:Foundation\s+)?Trust\b|^\s+CCG\b")
+_HYPHENATED = re.compile(r"\s+(on|upon|under|le)\s+", re.I)
 _DEFINITION = re.compile(
     r"((?:[A-Z][\w'’.-]*\s+(?:(?:of|and|for|the|&)\s+)*){1,10})\(\s*([A-Z][A-Za-z&]{1,9}?)s?\s*\)"
 )
@@ -26,21 +28,26 @@ def _pipeline(entity_patterns: tuple):
     import spacy
 
     nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True})
+    # Names from the reference list come first; the vocabulary's token patterns then add only
+    # names that overlap none of them, so a known name is never swallowed by a looser pattern.
+    known = nlp.add_pipe("entity_ruler", name="reference_names", config={"phrase_matcher_attr": "LOWER"})
     names: set[str] = set()
     for name in Organisations.load().names(("ccg", "trust", "nhs_england", "region")):
         for variant in _variants(name):
             if len(variant.split()) >= 2:
                 names.add(variant.lower())
-    ruler.add_patterns([{"label": "ORG", "pattern": n, "id": "reference"} for n in sorted(names)])
-    ruler.add_patterns([dict(p) for p in _thaw(entity_patterns)])
+    known.add_patterns([{"label": "ORG", "pattern": n, "id": "reference"} for n in sorted(names)])
+    shapes = nlp.add_pipe("entity_ruler", name="name_shapes", config={"validate": True, "overwrite_ents": False})
+    shapes.add_patterns([dict(p) for p in _thaw(entity_patterns)])
     return nlp
 
 
 def _variants(name: str) -> set[str]:
     base = re.sub(r"^(nhs|the)\s+", "", name, flags=re.I)
     bare = _SUFFIXES.sub("", base)
-    return {name, base, bare, re.sub(r"^the\s+", "", bare, flags=re.I)}
+    found = {name, base, bare, re.sub(r"^the\s+", "", bare, flags=re.I)}
+    # 'Stoke on Trent' is printed 'Stoke-on-Trent' as often as not
+    return found | {_HYPHENATED.sub(r"-\1-", v) for v in found}
 
 
 def _freeze(value):
@@ -89,8 +96,12 @@ class EntityFinder:
         doc = self.nlp(text)
         out = []
         for ent in doc.ents:
-            name = re.sub(r"^(the|The)\s+", "", ent.text)
-            out.append((ent.start_char + len(ent.text) - len(name), ent.end_char, name))
+            end = ent.end_char
+            suffix = _PRINTED_SUFFIX.match(text[end:])  # a known short form printed with its suffix
+            if suffix:
+                end += suffix.end()
+            name = re.sub(r"^(the|The)\s+", "", text[ent.start_char:end])
+            out.append((end - len(name), end, name))
         return out
 
     def find(self, text: str) -> list[str]:

@@ -123,3 +123,19 @@ def test_needles_never_hide_a_match():
                     checked += 1
                     assert may_match(regex, line.casefold()), (source, line)
     assert checked > 20
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a known name is not swallowed by the looser 'University Hospitals of ... and ...' shape
+    ("University Hospitals of North Midlands and Stoke-on-Trent CCG did well",
+     ["University Hospitals of North Midlands", "Stoke-on-Trent CCG"]),
+    ("University Hospitals of Derby and Burton opened a ward", ["University Hospitals of Derby and Burton"]),
+    # a short form from the list keeps the suffix it is printed with
+    ("Performance at the Royal Wolverhampton Trust (RWT) is good", ["Royal Wolverhampton Trust"]),
+    ("Borsetshire CCG and Thanet CCG", ["Borsetshire CCG", "Thanet CCG"]),
+])
+def test_organisations_in_text(text, expected):
+    from extractor.entities import EntityFinder
+    from extractor.patterns import Patterns
+
+    assert EntityFinder(Patterns(), {}).find(text) == expected
