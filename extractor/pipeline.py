@@ -53,6 +53,10 @@ def discover(target: Path) -> list[tuple[Path, str]]:
             dirs[:] = []
             continue
         seen_dirs.add((stat.st_dev, stat.st_ino))
+        if root != str(target) and is_results_folder(Path(root)):
+            log.info("skipping %s: it holds extraction results or goldens, not documents", root)
+            dirs[:] = []
+            continue
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):
@@ -60,6 +64,16 @@ def discover(target: Path) -> list[tuple[Path, str]]:
             path = Path(root) / name
             found.append((path, path.relative_to(target).as_posix()))
     return sorted(found, key=lambda item: item[1])
+
+
+def is_results_folder(folder: Path) -> bool:
+    """An output or golden folder of this tool (a documents.csv with our header), which a
+    later run over the parent folder must not read as documents."""
+    try:
+        with open(folder / "documents.csv", encoding="utf-8") as fh:
+            return fh.readline().startswith("doc_id,")
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def process_file(path: Path, doc_id: str, patterns: Patterns, full_scan: bool = False,

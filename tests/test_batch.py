@@ -212,3 +212,13 @@ def test_api_returns_typed_frames():
     assert extraction["documents"]["doc_type"].astype(str).tolist() == ["board_paper", "board_paper"]
     with pytest.raises(KeyError, match="the tables are"):
         extraction["nope"]
+
+
+def test_results_and_golden_folders_inside_the_input_are_not_read(tmp_path):
+    folder = tmp_path / "in"
+    shutil.copytree(ROOT / "corpus", folder)  # holds golden/
+    assert run("extract", folder, "--out", folder / "outputs", "-q", "--no-cache").exit_code == 1
+    again = run("extract", folder, "--out", folder / "outputs", "-q", "--no-cache")
+    assert again.exit_code == 1
+    docs = [r["doc_id"] for r in csv.DictReader((folder / "outputs" / "documents.csv").open(encoding="utf-8"))]
+    assert len(docs) == 6 and not [d for d in docs if d.startswith(("golden/", "outputs/"))]
