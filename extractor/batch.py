@@ -4,6 +4,7 @@ with a time limit per file.  Results are added in file order whatever finishes f
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import signal
 import threading
 import time
@@ -76,9 +77,9 @@ def run_one(path: Path, doc_id: str, patterns: Patterns, timeout: float | None, 
             signal.signal(signal.SIGALRM, previous)
 
 
-def _init_worker(folder: str | None) -> None:
+def _init_worker(patterns: Patterns) -> None:
     global _worker_patterns
-    _worker_patterns = Patterns(Path(folder) if folder else None)
+    _worker_patterns = patterns
 
 
 def _work(path: Path, doc_id: str, timeout: float | None, full_scan: bool) -> FileResult:
@@ -99,7 +100,15 @@ def _local(tasks: list[Task], patterns: Patterns, timeout, full_scan) -> Iterato
 
 
 def _pool(tasks: list[Task], patterns: Patterns, jobs: int, timeout, full_scan) -> Iterator[tuple[int, FileResult]]:
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(patterns.folder),)) as pool:
+    if multiprocessing.get_start_method(allow_none=False) == "fork":
+        # Forked workers inherit what the parent has loaded: load the reference list and
+        # build the entity pipeline once here instead of once in every worker.
+        from .entities import warm
+        from .orgs import Organisations
+
+        Organisations.load()
+        warm(patterns)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(patterns,)) as pool:
         futures = {pool.submit(_work, path, doc_id, timeout, full_scan): (index, doc_id) for index, path, doc_id in tasks}
         for future in as_completed(futures):
             index, doc_id = futures[future]

@@ -66,6 +66,11 @@ def _thaw(value):
     return value
 
 
+def warm(patterns: Patterns) -> None:
+    """Build the pipeline now (before worker processes are forked, so they share it)."""
+    _pipeline(_freeze(patterns.vocabulary.entity_patterns))
+
+
 class EntityFinder:
     def __init__(self, patterns: Patterns, abbreviations: dict[str, str]):
         self.nlp = _pipeline(_freeze(patterns.vocabulary.entity_patterns))
