@@ -71,7 +71,7 @@ def minutes_story(rng: random.Random, pages: int) -> list:
 
     s = _styles()
     story = []
-    for page in range(pages):
+    for _page in range(pages):
         story.append(Paragraph(f"Minutes of the governing body meeting, item {rng.randint(1, 40)}", s["Heading2"]))
         for _ in range(10):
             topic, verb = rng.choice(TOPICS), rng.choice(VERBS)
@@ -94,7 +94,7 @@ def performance_story(rng: random.Random, pages: int) -> list:
 
     s = _styles()
     story = []
-    for page in range(pages):
+    for _page in range(pages):
         story.append(Paragraph("Integrated performance report: constitutional standards", s["Heading2"]))
         header = ["Measure", "Target"] + MONTHS
         rows = [header] + [

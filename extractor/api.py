@@ -38,7 +38,7 @@ class Extraction:
         return Path(folder)
 
     @classmethod
-    def read(cls, folder: str | Path, format: str = "csv") -> "Extraction":
+    def read(cls, folder: str | Path, format: str = "csv") -> Extraction:
         """Load an output folder written in any of the formats."""
         frames = read_tables(Path(folder), format)
         return cls({table: rows_of(table, df) for table, df in frames.items()})

@@ -202,7 +202,7 @@ def render(reports: list[TableReport], fmt: str, coverage: dict | None = None) -
         if coverage.get("unfired"):
             lines.append(f"\n{'### ' if md else ''}rules that never fired: " + ", ".join(coverage["unfired"]))
         if coverage.get("unknown"):
-            lines.append(f"documents no type matched: " + ", ".join(coverage["unknown"]))
+            lines.append("documents no type matched: " + ", ".join(coverage["unknown"]))
     return "\n".join(lines)
 
 

@@ -125,9 +125,8 @@ def types(patterns):
 def explain(file, full_scan, images_dir, patterns):
     """Show why FILE got its document type and which rules fired on which page."""
     from .loaders import sniff
-    from .pipeline import process_file
-
     from .model import LoadError
+    from .pipeline import process_file
 
     data = file.read_bytes()
     if images_dir:

@@ -77,7 +77,7 @@ class EntityFinder:
         self.abbreviations = abbreviations
 
     @classmethod
-    def for_document(cls, patterns: Patterns, text: str) -> "EntityFinder":
+    def for_document(cls, patterns: Patterns, text: str) -> EntityFinder:
         finder = cls(patterns, {})
         finder.abbreviations = finder.definitions(text)
         return finder

@@ -38,7 +38,7 @@ class Organisations:
 
     @classmethod
     @lru_cache(maxsize=1)
-    def load(cls) -> "Organisations":
+    def load(cls) -> Organisations:
         path = resources.files("extractor.data") / "organisations.csv"
         with path.open(encoding="utf-8", newline="") as fh:
             return cls(list(csv.DictReader(fh)))

@@ -16,8 +16,8 @@ import logging
 import re
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
@@ -384,7 +384,7 @@ def _drop_running(raws: list[_Raw], pages: int) -> list[_Raw]:
             edges[shape(raw.text)] += 1
     repeated = {s for s, n in edges.items() if n >= 2 and n >= 0.5 * pages and len(s) < 80}
     out = []
-    for page, lines in per_page.items():
+    for lines in per_page.values():
         edge_ids = {id(x) for x in lines[:2] + lines[-2:]}
         for raw in lines:
             if id(raw) in edge_ids and (

@@ -1,7 +1,6 @@
 """End to end through the CLI: corpora against goldens, schema, determinism, atomic writes, bad input."""
 
 import shutil
-import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -11,7 +10,7 @@ from extractor.check import compare
 from extractor.cli import cli
 from extractor.schema import TABLES
 
-from .conftest import ROOT, SHARED
+from .conftest import ROOT
 
 
 def run(*args):

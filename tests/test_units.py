@@ -59,13 +59,13 @@ def test_split_names():
 def test_html_drops_chrome_and_keeps_lists():
     doc = load_html(b"<html><body><div class='cookie-banner'>cookies</div><nav>Home</nav><article><h1>T</h1>"
                     b"<p>Body text.</p><ul><li>Item one</li></ul></article><footer>foot</footer></body></html>", "x.html")
-    assert [(l.kind, l.text) for l in doc.lines] == [("heading", "T"), ("text", "Body text."), ("item", "Item one")]
+    assert [(line.kind, line.text) for line in doc.lines] == [("heading", "T"), ("text", "Body text."), ("item", "Item one")]
 
 
 def test_text_fallback_encoding_and_items():
     doc = load_text("Caf\xe9 heading\n\n\u2022 first\n\u2022 second\n".encode("cp1252"), "x.txt")
     assert doc.lines[0].text == "Caf\xe9 heading"
-    assert [l.kind for l in doc.lines[1:]] == ["item", "item"]
+    assert [line.kind for line in doc.lines[1:]] == ["item", "item"]
 
 
 def test_rows_follow_the_order_of_the_document(tmp_path):

@@ -7,7 +7,7 @@ look for; these functions only know how to read tables, sentences and lists.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..patterns import Rule
 from .achievements import achievement_list

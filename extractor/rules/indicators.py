@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from .. import normalise
 from ..patterns import Rule
 from .context import Context

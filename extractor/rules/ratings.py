@@ -206,7 +206,7 @@ def stated_total(ctx: Context, rule: Rule) -> None:
     rating; ``compare: list`` counts the ratings rows of the named list whose
     rating (or previous rating) the statement names.
     """
-    for _, line, m in ctx.matches(rule):
+    for _, _line, m in ctx.matches(rule):
         stated = normalise.count(_group(m, "count"))
         if stated is None:
             continue
