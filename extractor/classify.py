@@ -21,17 +21,18 @@ class Score:
     blocked: str = ""
 
 
-def features(text: str, fmt: str, items: int = 0) -> dict[str, float]:
+def features(text: str, fmt: str, items: int = 0, tables: int = 0) -> dict[str, float]:
     return {
         "numbered_paragraphs": len(_NUMBERED.findall(text)),
         "list_items": max(items, len(_ITEM.findall(text))),
+        "tables": tables,
         "format": fmt,
     }
 
 
-def classify(patterns: Patterns, text: str, fmt: str, items: int = 0) -> tuple[str, list[Score]]:
+def classify(patterns: Patterns, text: str, fmt: str, items: int = 0, tables: int = 0) -> tuple[str, list[Score]]:
     """The best-scoring type at or above its threshold, else ``unknown``; and every type's score."""
-    found = features(text, fmt, items)
+    found = features(text, fmt, items, tables)
     folded = text.casefold()
 
     def search(pattern: str) -> bool:

@@ -84,15 +84,50 @@ def load_text(data: bytes, doc_id: str) -> Document:
     return doc
 
 
+_CELL_GAPS = (re.compile(r"\t+|\s*\|\s*|\s{3,}"), re.compile(r"\t+|\s*\|\s*|\s{2,}"))
+
+
+def _text_table(rows: list[str]) -> tuple[int, list[list[str]]] | None:
+    """The table a block ends with: the longest run of its last lines that split into columns
+    (on tabs, pipes or wide gaps) of a steady count; the lines above it are its caption."""
+    def steady(cells: list[list[str]]) -> bool:  # body rows alike; the header may lack the corner cell
+        body = {len(c) for c in cells[1:]}
+        return len(body) == 1 and len(cells[0]) in (min(body), min(body) - 1)
+
+    for gap in _CELL_GAPS:
+        cells = [gap.split(r.strip().strip("|")) for r in rows]
+        start = len(rows)
+        while start > 0 and len(cells[start - 1]) >= 2:
+            start -= 1
+        while len(rows) - start >= 2 and not steady(cells[start:]):
+            start += 1  # a ragged first row is caption, not header
+        if len(rows) - start >= 2 and steady(cells[start:]):
+            return start, cells[start:]
+    return None
+
+
 def _text_block(doc: Document, block: str) -> None:
-    """Append a blank-line separated block: list items, a tab/pipe table, or a paragraph."""
+    """Append a blank-line separated block: list items, a table (after its caption), or a paragraph."""
     rows = [r for r in block.split("\n") if r.strip()]
     if not rows:
         return
-    cells = [re.split(r"\t+|\s*\|\s*|\s{3,}", r.strip().strip("|")) for r in rows]
-    if len(rows) >= 2 and all(len(c) >= 2 for c in cells) and len({len(c) for c in cells}) <= 2:
-        doc.tables.append(Table(rows=[[clean(x) for x in c] for c in cells], anchor=len(doc.lines), source="text"))
+    found = _text_table(rows)
+    if found:
+        start, cells = found
+        if start:
+            _text_block(doc, "\n".join(rows[:start]))
+        caption = doc.lines[-1].text if doc.lines else ""
+        doc.tables.append(Table(rows=[[clean(x) for x in c] for c in cells], anchor=len(doc.lines),
+                                caption=caption, source="text"))
         return
+    if 2 <= len(rows) <= 3 and all(_looks_like_heading(clean(r)) and not strip_bullet(r)[1] for r in rows):
+        doc.lines.extend(Line(clean(r), None, "heading") for r in rows)  # a title block: a line each
+        return
+    first = clean(rows[0])
+    if len(rows) >= 2 and len(first) < 70 and len(first) < 0.6 * len(rows[1].strip()) \
+            and _looks_like_heading(re.sub(r"^\d{1,2}(\.\d+)*[.)]?\s+", "", first)) and not strip_bullet(rows[0])[1]:
+        doc.lines.append(Line(first, None, "heading"))  # a heading set directly above its text
+        rows = rows[1:]
     paragraph: list[str] = []
     for row in rows:
         body, bullet = strip_bullet(row)

@@ -43,7 +43,7 @@ class Cue(Strict):
 
 
 class Structure(Strict):
-    feature: Literal["numbered_paragraphs", "list_items", "tables", "headings", "format"]
+    feature: Literal["numbered_paragraphs", "list_items", "tables", "format"]
     min: int = 1
     value: str = ""
     weight: float = 1.0

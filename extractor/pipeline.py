@@ -111,7 +111,7 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
         doc_type, scores = decided["type"], decided["scores"]
     else:
         items = sum(line.kind == "item" for line in doc.lines)
-        doc_type, scores = classify(patterns, doc.classify_text, doc.format, items)
+        doc_type, scores = classify(patterns, doc.classify_text, doc.format, items, len(doc.tables))
     ctx = Context(doc, patterns, patterns.types.get(doc_type), Organisations.load())
     apply(ctx)
     records = {t: ctx.records[t] for t in RECORD_TABLES}

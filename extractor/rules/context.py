@@ -87,7 +87,11 @@ class Context:
         return text[first:last].strip()
 
     def matches(self, rule: Rule):
-        """Every match of the rule's patterns over the running text: (line index, line, match)."""
+        """Every match of the rule's patterns over the running text: (line index, line, match).
+
+        A later pattern's match may not start inside an earlier one's; when it would, the
+        search goes on from the end of the earlier match (so a statement that follows one
+        already read is still found)."""
         regexes = [self.patterns.compile(p) for p in rule.patterns]
         if not hasattr(self, "_folded"):
             self._folded = [line.text.casefold() for line in self.doc.lines]
@@ -96,11 +100,18 @@ class Context:
             for regex in regexes:
                 if not may_match(regex, self._folded[index]):
                     continue
-                for m in regex.finditer(line.text):
-                    if any(a <= m.start() < b for a, b in seen):
+                pos = 0
+                while pos <= len(line.text):
+                    m = regex.search(line.text, pos)
+                    if m is None:
+                        break
+                    inside = [b for a, b in seen if a <= m.start() < b]
+                    if inside:
+                        pos = max(inside)
                         continue
                     seen.append((m.start(), m.end()))
                     yield index, line, m
+                    pos = max(m.end(), m.start() + 1)
 
     # ------------------------------------------------------------ output
 
