@@ -195,6 +195,9 @@ def unit_multiplier(text: str | None) -> int | None:
     return _UNIT_WORDS.get(word, _UNIT_WORDS.get(word.rstrip("s")))
 
 
+_UNIT_MARK = re.compile(r"\(?£\s*'?\s*(?:000s?|k|m|mn|bn)\)?(?![\w.,])", re.I)
+
+
 def money(text: str | None, multiplier: int = 1) -> tuple[int, int] | None:
     """Parse one printed amount into whole pounds and the value of its last printed digit.
 
@@ -202,8 +205,8 @@ def money(text: str | None, multiplier: int = 1) -> tuple[int, int] | None:
     10**6 -> (-21700000, 100000); ``'£16.4 billion'`` -> (16400000000, 10**8).
     Returns ``None`` when the text holds no amount (``'-'``, ``'######'``, words).
     """
-    cell = clean(text).replace("’", "'")
-    if not cell or "#" in cell or re.fullmatch(r"\(?£\s*'?\s*(?:000s?|k|m|mn|bn)\)?", cell, re.I):
+    cell = _UNIT_MARK.sub(" ", clean(text).replace("’", "'")).strip()  # 'Budget £000s' is a header, not £0
+    if not cell or "#" in cell:
         return None
     m = AMOUNT.search(cell)
     if not m or re.search(r"\d", cell[: m.start()] + cell[m.end() :]):

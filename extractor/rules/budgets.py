@@ -75,8 +75,26 @@ def budget_table(ctx: Context, rule: Rule) -> None:
             if is_total:
                 _check_total(ctx, record, body)
             body.append(record)
+        _orient_variance(body)
         for record in body:
             _emit_budget(ctx, rule, record)
+
+
+def _orient_variance(body: list[dict]) -> None:
+    """Tables print the variance either way round (underspend or overspend positive), and
+    the header words do not say which reliably.  Read it as a person checks it: when the
+    rows only add up with the variance's sign turned, turn it (variance = budget - expenditure)."""
+    agree = disagree = 0
+    for r in body:
+        b, e, v = r["budget_gbp"], r["expenditure_gbp"], r["variance_gbp"]
+        if b is None or e is None or not v:
+            continue
+        agree += normalise.arithmetic(b, e, v, r["step"]) == "ok"
+        disagree += normalise.arithmetic(b, e, -v, r["step"]) == "ok"
+    if disagree > agree:
+        for r in body:
+            if r["variance_gbp"]:
+                r["variance_gbp"] = -r["variance_gbp"]
 
 
 def _check_total(ctx: Context, total: dict, body: list[dict]) -> None:
