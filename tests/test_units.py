@@ -17,6 +17,8 @@ def test_money(text, multiplier, expected):
 
 def test_money_rejects_non_amounts():
     assert normalise.money("######") is None and normalise.money("£'000") is None
+    assert normalise.money("Allocation £000s") is None and normalise.money("Budget (£m)") is None
+    assert normalise.money("£16.4m") == (16400000, 100000)
 
 
 @pytest.mark.parametrize("text,expected", [("2018-19", "2018/19"), ("2018/2019", "2018/19"), ("2016-2017", "2016/17"), ("2018-20", "")])
