@@ -174,6 +174,33 @@ def board_paper_docx(path: Path) -> None:
     d.save(path)
 
 
+# From NHS England's 2018/19 results as the trade press reported them: two years side by side.
+TWO_YEARS = [
+    ("North Staffordshire CCG", "Inadequate", "Good"),
+    ("Stoke-on-Trent CCG", "Inadequate", "Good"),
+    ("Kernow CCG", "Good", "Inadequate"),
+    ("Coastal West Sussex CCG", "Good", "Inadequate"),
+]
+
+
+def scrutiny_docx(path: Path) -> None:
+    """A scrutiny report whose ratings table has a column per year and no word 'previous'."""
+    d = docx.Document()
+    d.add_heading("Report to the Health Scrutiny Committee", 0)
+    d.add_paragraph("CCG annual assessment 2018/19: movers")
+    d.add_paragraph("1. The committee is asked to note how four CCGs named in the national results moved "
+                    "between the last two annual assessments.")
+    t = d.add_table(rows=1 + len(TWO_YEARS), cols=3)
+    t.style = "Table Grid"
+    for cell, text in zip(t.rows[0].cells, ["CCG", "2018/19 rating", "2017/18 rating"]):
+        cell.text = text
+    for row, values in zip(t.rows[1:], TWO_YEARS):
+        for cell, text in zip(row.cells, values):
+            cell.text = text
+    d.add_paragraph("2. Recommendation: that the committee notes the report.")
+    d.save(path)
+
+
 INDICATORS = [
     ("Better Health", "Smoking", "Maternal smoking at delivery"),
     ("Better Health", "Child obesity", "Percentage of children aged 10-11 classified as overweight or obese"),
@@ -216,6 +243,7 @@ def main() -> None:
     board_paper_pdf(CORPUS / "board_paper" / "governing-body-assessment-2019.pdf")
     board_paper_docx(CORPUS / "board_paper" / "governing-body-assessment-2019.docx")
     framework_pdf(CORPUS / "framework" / "iaf-annex-2018-19.pdf")
+    scrutiny_docx(CORPUS / "board_paper" / "scrutiny-ratings-2019.docx")
     print("built corpus PDFs and DOCX")
 
 

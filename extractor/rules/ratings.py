@@ -77,6 +77,8 @@ def rating_table(ctx: Context, rule: Rule) -> None:
         if rating_col is None:
             continue
         prev_col = _header_index(header, previous_re, {org_col, rating_col}) if previous_re else None
+        if prev_col is None:
+            rating_col, prev_col = _by_period(header, rating_re, org_col, rating_col)
         ratings = [normalise.rating(r[rating_col]) for r in table.rows[1:] if len(r) > rating_col]
         if sum(bool(r) for r in ratings) < max(1, len(ratings) // 2):
             continue  # a column that does not hold ratings
@@ -91,6 +93,18 @@ def rating_table(ctx: Context, rule: Rule) -> None:
             previous = normalise.rating(row[prev_col]) if prev_col is not None and len(row) > prev_col else ""
             add_rating(ctx, rule, row[org_col], period, assessment, table.row_page(i), " | ".join(row),
                        rating=value, previous=previous, at=ctx.at_row(table, i))
+
+
+def _by_period(header: list[str], rating_re: re.Pattern, org_col: int, rating_col: int) -> tuple[int, int | None]:
+    """Rating columns headed by years ('2018/19 rating', '2017/18 rating'): the latest year
+    is the rating, the one before it the previous rating."""
+    dated = sorted(
+        (normalise.period(cell), i) for i, cell in enumerate(header)
+        if i != org_col and rating_re.search(cell) and normalise.period(cell)
+    )
+    if len(dated) < 2 or rating_col not in {i for _, i in dated}:
+        return rating_col, None
+    return dated[-1][1], dated[-2][1]
 
 
 # ---------------------------------------------------------------- sentences
