@@ -182,6 +182,7 @@ AMOUNT = re.compile(
     re.I,
 )
 NEGATIVE_WORDS = {"overspend", "overspent", "deficit", "dr"}
+_NEGATIVE_BEFORE = re.compile(r"(?i)\b(?:overspend|overspent\s+by|deficit)(?:\s+of)?\s*$")
 
 
 def unit_multiplier(text: str | None) -> int | None:
@@ -219,7 +220,7 @@ def money(text: str | None, multiplier: int = 1) -> tuple[int, int] | None:
     scale = _UNIT_WORDS[unit.lower()] if unit else multiplier
     decimals = len(m.group("num").split(".")[1]) if "." in m.group("num") else 0
     negative = bool(m.group("neg") or m.group("neg2") or (m.group("open") and m.group("close")))
-    if (m.group("word") or "").lower() in NEGATIVE_WORDS:
+    if (m.group("word") or "").lower() in NEGATIVE_WORDS or _NEGATIVE_BEFORE.search(cell[: m.start()]):
         negative = True
     pounds = int((value * scale).to_integral_value())
     step = max(1, int(Decimal(scale) / (Decimal(10) ** decimals)))

@@ -19,6 +19,7 @@ def test_money_rejects_non_amounts():
     assert normalise.money("######") is None and normalise.money("£'000") is None
     assert normalise.money("Allocation £000s") is None and normalise.money("Budget (£m)") is None
     assert normalise.money("£16.4m") == (16400000, 100000)
+    assert normalise.money("overspend of £21.7m")[0] == -21700000 and normalise.money("a deficit of £3m")[0] == -3000000
 
 
 @pytest.mark.parametrize("text,expected", [("2018-19", "2018/19"), ("2018/2019", "2018/19"), ("2016-2017", "2016/17"), ("2018-20", "")])
