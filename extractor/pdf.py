@@ -75,7 +75,7 @@ def _fast_pass(data: bytes, doc: Document) -> list[_Raw]:
     try:
         doc.pages = len(pdf)
         meta = _metadata(pdf)
-        doc.title = meta.get("Title", "")
+        doc.title = _useful_title(meta.get("Title", ""))
         for index in range(len(pdf)):
             page = pdf[index]
             try:
@@ -94,6 +94,17 @@ def _fast_pass(data: bytes, doc: Document) -> list[_Raw]:
     finally:
         pdf.close()
     return raws
+
+
+_PLACEHOLDER_TITLE = re.compile(r"(?i)^\(?(anonymous|untitled|no title|title)\)?$")
+_TOOL_WRAPPING = re.compile(r"(?i)^microsoft (?:word|powerpoint|excel) - |\.(?:docx?|pdf|pptx?|odt)$")
+
+
+def _useful_title(title: str) -> str:
+    """The metadata title without a tool's wrapping ('Microsoft Word - x.docx'), unless it
+    is a placeholder such as '(anonymous)'."""
+    title = _TOOL_WRAPPING.sub("", title.strip()).strip()
+    return "" if _PLACEHOLDER_TITLE.match(title) else title
 
 
 def _metadata(pdf) -> dict[str, str]:
@@ -370,26 +381,34 @@ def _heading_like(raw: _Raw, full: float) -> bool:
     )
 
 
+# What a printer or a browser puts in the margins: page counters, the address, the date and time.
+_FURNITURE = re.compile(
+    r"(?i)(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d+)?"
+    r"|https?://\S+(?:\s+\d{1,4}\s*/\s*\d+)?"
+    r"|\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d{2}(?:\s*[ap]m)?\b.*"
+)
+
+
 def _drop_running(raws: list[_Raw], pages: int) -> list[_Raw]:
-    """Running headers/footers: page numbers, and lines repeated at the top or foot of pages."""
+    """Running headers and footers: the top two and bottom two lines of a page when they
+    repeat on half the pages or more (numbers aside), or look like page furniture."""
     def shape(text: str) -> str:
         return re.sub(r"\d+", "#", text.lower())
 
-    edges: Counter[str] = Counter()
     per_page: dict[int, list[_Raw]] = {}
     for raw in raws:
         per_page.setdefault(raw.page, []).append(raw)
-    for lines in per_page.values():
-        for raw in {id(x): x for x in lines[:2] + lines[-2:]}.values():
-            edges[shape(raw.text)] += 1
-    repeated = {s for s, n in edges.items() if n >= 2 and n >= 0.5 * pages and len(s) < 80}
+    edges_of: dict[int, dict[int, _Raw]] = {}
+    for page, lines in per_page.items():
+        by_top = sorted(lines, key=lambda r: r.top)
+        edges_of[page] = {id(x): x for x in by_top[:2] + by_top[-2:]}
+    counts: Counter[str] = Counter(shape(raw.text) for edges in edges_of.values() for raw in edges.values())
+    repeated = {s for s, n in counts.items() if n >= 2 and n >= 0.5 * pages and len(s) < 80}
     out = []
-    for lines in per_page.values():
-        edge_ids = {id(x) for x in lines[:2] + lines[-2:]}
+    for page, lines in per_page.items():
+        edges = edges_of[page]
         for raw in lines:
-            if id(raw) in edge_ids and (
-                shape(raw.text) in repeated or re.fullmatch(r"(page\s*)?\d{1,4}(\s*of\s*\d+)?", raw.text.strip(), re.I)
-            ):
+            if id(raw) in edges and (shape(raw.text) in repeated or _FURNITURE.fullmatch(raw.text.strip())):
                 continue
             out.append(raw)
     return out

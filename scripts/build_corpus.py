@@ -237,6 +237,25 @@ def framework_pdf(path: Path) -> None:
     p.save("OFFICIAL")
 
 
+def printed_news_pdf(path: Path) -> None:
+    """The news round-up as a browser prints a web page: date, time and page title at the
+    top, the address and a page counter at the foot, drawn before the body in the file."""
+    source = (CORPUS / "news_article" / "ccg-ratings-roundup-2019.txt").read_text(encoding="utf-8")
+    title = source.splitlines()[0]
+    p = Page(path, title="")
+    p.c.setFont("Helvetica", 7)
+    p.c.drawString(30, p.height - 20, "12/07/2019, 10:31")
+    p.c.drawString(250, p.height - 20, f"{title} | Health News")
+    p.c.drawString(30, 20, "https://news.example.org/ccg-ratings-who-moved-2018-19")
+    p.c.drawString(p.width - 50, 20, "1/1")
+    for block in source.split("\n\n"):
+        for line in [x for x in block.splitlines() if x.strip()] if block.lstrip().startswith("•") else [" ".join(block.split())]:
+            for piece in wrap(line, 95):
+                p.text(piece)
+        p.space()
+    p.c.save()  # no page number of our own: the browser's counter is the only one
+
+
 def main() -> None:
     (CORPUS / "board_paper").mkdir(parents=True, exist_ok=True)
     (CORPUS / "framework").mkdir(parents=True, exist_ok=True)
@@ -244,6 +263,7 @@ def main() -> None:
     board_paper_docx(CORPUS / "board_paper" / "governing-body-assessment-2019.docx")
     framework_pdf(CORPUS / "framework" / "iaf-annex-2018-19.pdf")
     scrutiny_docx(CORPUS / "board_paper" / "scrutiny-ratings-2019.docx")
+    printed_news_pdf(CORPUS / "news_article" / "ccg-ratings-printed-2019.pdf")
     print("built corpus PDFs and DOCX")
 
 
