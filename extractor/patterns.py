@@ -25,7 +25,7 @@ from . import normalise
 
 RULE_KINDS = (
     "rating_table", "rating_sentence", "rating_list", "group_rating", "rating_count",
-    "stated_total", "budget_table", "budget_sentence", "indicator_table", "achievement_list",
+    "stated_total", "budget_table", "budget_sentence", "indicator_table", "indicator_list", "achievement_list",
 )
 
 

@@ -13,7 +13,7 @@ from ..patterns import Rule
 from .achievements import achievement_list
 from .budgets import budget_sentence, budget_table
 from .context import Context
-from .indicators import indicator_table
+from .indicators import indicator_list, indicator_table
 from .ratings import group_rating, rating_count, rating_list, rating_sentence, rating_table, stated_total
 
 KINDS: dict[str, Callable[[Context, Rule], None]] = {
@@ -25,6 +25,7 @@ KINDS: dict[str, Callable[[Context, Rule], None]] = {
     "budget_table": budget_table,
     "budget_sentence": budget_sentence,
     "indicator_table": indicator_table,
+    "indicator_list": indicator_list,
     "achievement_list": achievement_list,
     "stated_total": stated_total,  # runs last: it compares what the others found
 }

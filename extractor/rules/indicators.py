@@ -1,4 +1,5 @@
-"""Indicator annexes: Domain | Area | Indicator tables over several pages, one row per indicator."""
+"""Indicator annexes, one row per indicator: Domain | Area | Indicator tables over several
+pages, or the same annex written as domain and area headings over bulleted indicators."""
 
 from __future__ import annotations
 
@@ -46,6 +47,36 @@ def indicator_table(ctx: Context, rule: Rule) -> None:
             last = dict(framework=framework, period=period, domain=domain, area=area,
                         indicator=text, page=page, at=ctx.at_row(table, i))
             found.append(last)
+    for record in found:
+        page = record.pop("page")
+        ctx.emit("indicators", rule, page, record["indicator"], record.pop("at"), **record)
+    _check_totals(ctx, rule, found)
+
+
+def indicator_list(ctx: Context, rule: Rule) -> None:
+    """After a heading the rule names (an annex), a line naming a domain opens it, the
+    headings under it name areas, and each list item is an indicator.  Running text
+    longer than a heading closes the annex."""
+    starts = [ctx.patterns.compile(h.pattern) for h in rule.headings]
+    domains = {d.lower(): d for d in rule.domains}
+    framework, period = _framework(ctx, rule)
+    found: list[dict] = []
+    inside, domain, area = False, "", ""
+    for index, line in enumerate(ctx.doc.lines):
+        text = normalise.clean(line.text)
+        if line.kind == "item":
+            if inside and domain:
+                found.append(dict(framework=framework, period=period, domain=domain, area=area,
+                                  indicator=text, page=line.page, at=ctx.at_line(index)))
+            continue
+        if any(s.search(text) for s in starts):
+            inside, domain, area = True, "", ""
+        elif inside and text.lower().rstrip(":") in domains:
+            domain, area = domains[text.lower().rstrip(":")], ""
+        elif inside and domain and len(text) <= 80 and not text.endswith("."):
+            area = text.rstrip(":")
+        elif inside and domain:
+            inside = False
     for record in found:
         page = record.pop("page")
         ctx.emit("indicators", rule, page, record["indicator"], record.pop("at"), **record)
