@@ -107,7 +107,9 @@ class Page:
         self.c.save()
 
 
-def board_paper_pdf(path: Path) -> None:
+def board_paper_pdf(path: Path, achievements: bool = True) -> None:
+    """The sample board paper; ``achievements=False`` leaves out its list of achievements
+    (the benchmark uses both)."""
     p = Page(path, title="Governing Body meeting: annual assessment and finance report")
     p.text("Governing Body meeting: annual assessment and finance report", size=13, gap=22)
     p.text("Report to the Governing Body")
@@ -133,6 +135,10 @@ def board_paper_pdf(path: Path) -> None:
                         for n, b, e, v in first], xs, right=(1, 2, 3))
     p.new_page()
     p.table([header] + [list(r) for r in rest], xs, right=(1, 2, 3))
+    if not achievements:
+        p.text("Contact Officer: Finance Director")
+        p.save()
+        return
     p.text("5. The Governing Body should note the achievements of the year. Achievements this year include:")
     for item in ACHIEVEMENTS[:2]:
         p.text("\u2022  " + item, x=60)
