@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,14 +109,31 @@ def _pool(tasks: list[Task], patterns: Patterns, jobs: int, timeout, full_scan) 
 
         Organisations.load()
         warm(patterns)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(patterns,)) as pool:
-        futures = {pool.submit(_work, path, doc_id, timeout, full_scan): (index, doc_id) for index, path, doc_id in tasks}
-        for future in as_completed(futures):
-            index, doc_id = futures[future]
-            try:
-                yield index, future.result()
-            except Exception as exc:  # a worker killed from outside (out of memory, signal)
-                yield index, failed(doc_id, f"worker process died ({type(exc).__name__}): extract this file alone")
+    left = {index: (path, doc_id) for index, path, doc_id in tasks}
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(patterns,)) as pool:
+            futures = {pool.submit(_work, path, doc_id, timeout, full_scan): index for index, path, doc_id in tasks}
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    result = future.result()  # a dead worker raises BrokenProcessPool for every file left
+                except BrokenProcessPool:
+                    raise
+                except Exception as exc:  # the result could not come back (it would not pickle, say)
+                    result = failed(left[index][1], f"internal error ({type(exc).__name__}): please report it with the file")
+                del left[index]
+                yield index, result
+    except BrokenProcessPool:
+        # A worker died (a crash inside a native library, or killed from outside).  Take the
+        # files left one at a time, each in a process of its own, so only the culprit fails.
+        for index, (path, doc_id) in sorted(left.items()):
+            with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(patterns,)) as alone:
+                try:
+                    result = alone.submit(_work, path, doc_id, timeout, full_scan).result()
+                except BrokenProcessPool:
+                    result = failed(doc_id, "the process reading this file died (a crash in a PDF or XML library?): "
+                                            "check the file, or extract it alone to see the error")
+            yield index, result
 
 
 def _dask(tasks: list[Task], patterns: Patterns, scheduler, timeout, full_scan) -> Iterator[tuple[int, FileResult]]:

@@ -225,3 +225,25 @@ def test_results_and_golden_folders_inside_the_input_are_not_read(tmp_path):
     documents = sorted(p.relative_to(ROOT / "corpus").as_posix() for p in (ROOT / "corpus").rglob("*")
                        if p.is_file() and "golden" not in p.parts)
     assert docs == documents
+
+
+def test_a_worker_that_dies_fails_only_its_own_file(tmp_path, monkeypatch):
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "crash.txt", "c.txt", "d.txt"):
+        shutil.copy(ROOT / "corpus" / "news_article" / "ccg-ratings-roundup-2019.txt", folder / name)
+    real = batch_module.process_file
+
+    def crash_on_one_file(path, *args, **kwargs):
+        if path.name == "crash.txt":
+            os._exit(3)  # as a segfault in a native library would end the worker
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(batch_module, "process_file", crash_on_one_file)
+    batch = run_batch(folder, Patterns(), jobs=2)
+    docs = {r["doc_id"]: r for r in batch.tables["documents"]}
+    assert docs["crash.txt"]["status"] == "failed" and "process reading this file died" in docs["crash.txt"]["message"]
+    assert all(docs[n]["status"] == "ok" for n in ("a.txt", "c.txt", "d.txt"))
+    assert {r["doc_id"] for r in batch.tables["ratings"]} == {"a.txt", "c.txt", "d.txt"}
