@@ -23,7 +23,8 @@ from .patterns import Patterns
 from .pipeline import FileResult
 
 # Results that depend on the run rather than on the file are not kept.
-_UNCACHEABLE = ("timed out after", "internal error", "out of memory", "cannot read file")
+_UNCACHEABLE = ("timed out after", "internal error", "out of memory", "cannot read file", "the process reading",
+                "Dask worker failed")
 
 
 def default_folder() -> Path:
