@@ -247,3 +247,19 @@ def test_a_worker_that_dies_fails_only_its_own_file(tmp_path, monkeypatch):
     assert docs["crash.txt"]["status"] == "failed" and "process reading this file died" in docs["crash.txt"]["message"]
     assert all(docs[n]["status"] == "ok" for n in ("a.txt", "c.txt", "d.txt"))
     assert {r["doc_id"] for r in batch.tables["ratings"]} == {"a.txt", "c.txt", "d.txt"}
+
+
+def test_run_dependent_failures_are_not_cached(tmp_path):
+    from extractor.batch import failed
+
+    cache = Cache(tmp_path / "cache", Patterns())
+    for message in ("timed out after 1 s: raise --timeout or split the file",
+                    "the process reading this file died (a crash in a PDF or XML library?): check the file"):
+        result = failed("a.pdf", message)
+        result.document["sha256"] = "0" * 64
+        cache.put(result)
+        assert cache.get("0" * 64, "a.pdf") is None
+    kept = failed("b.pdf", "PDF is password-protected: it needs a password; save an unprotected copy")
+    kept.document["sha256"] = "1" * 64
+    cache.put(kept)
+    assert cache.get("1" * 64, "b.pdf").document["message"].startswith("PDF is password-protected")
