@@ -64,7 +64,7 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
     """
     from .api import run_batch
     from .cache import Cache, default_folder
-    from .output import write_tables
+    from .output import replaceable, write_tables
 
     if fmt == "parquet" and not _importable("pyarrow"):
         raise click.UsageError("--format parquet needs pyarrow: pip install 'nhs-extract[parquet]'")
@@ -72,6 +72,11 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
         raise click.UsageError("--scheduler needs dask.distributed: pip install 'nhs-extract[dask]'")
     if golden and fmt != "csv":
         raise click.UsageError("--check compares CSV output: leave out --format or run check on a CSV run")
+    source, target = input_path.resolve(), out.resolve()
+    if target == source or target in source.parents:
+        raise click.UsageError(f"--out {out} would replace the folder being read: choose another output folder")
+    if not replaceable(out):
+        raise click.UsageError(f"--out {out} exists and holds files this tool did not write: choose another folder")
     cache = None if no_cache else Cache(cache_dir or default_folder(), patterns, full_scan)
     jobs = jobs or os.cpu_count() or 1
     interactive = sys.stdout.isatty()  # piped or redirected: no bar and no summary unless --verbose

@@ -15,6 +15,7 @@ from . import __version__
 from .schema import FORMATS, INTEGER_COLUMNS, KEYS, TABLES, VOCABULARIES
 
 FORMAT_NAMES = ("csv", "jsonl", "parquet")
+DATAPACKAGE_NAME = "nhs-assessment-extraction"
 _MEDIATYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
 
 
@@ -124,7 +125,7 @@ def datapackage(tables: dict[str, list[dict]], fmt: str = "csv") -> dict:
             resource["encoding"] = "utf-8"
         resources.append(resource)
     return {
-        "name": "nhs-assessment-extraction",
+        "name": DATAPACKAGE_NAME,
         "title": "NHS assessment documents turned into tables",
         "description": f"Written by nhs-extract {__version__}; columns as in OUTPUT-SCHEMA.md.",
         "resources": resources,
@@ -172,6 +173,30 @@ def read_tables(folder: Path, fmt: str = "csv") -> dict:
     return frames
 
 
+class OutputError(Exception):
+    """An output folder this tool will not replace."""
+
+
+def replaceable(out: Path) -> bool:
+    """Missing, empty, or written by this tool: a folder that may be swapped for a new output."""
+    if not out.exists():
+        return True
+    if not out.is_dir():
+        return False
+    if not any(out.iterdir()):
+        return True
+    try:
+        if json.loads((out / "datapackage.json").read_text(encoding="utf-8")).get("name") == DATAPACKAGE_NAME:
+            return True
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        with open(out / "documents.csv", encoding="utf-8") as fh:
+            return fh.readline().startswith("doc_id,")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def write_tables(tables: dict[str, list[dict]], out: Path, fmt: str = "csv") -> None:
     """Write every table (header row even when empty) and datapackage.json to ``out`` atomically.
 
@@ -180,6 +205,8 @@ def write_tables(tables: dict[str, list[dict]], out: Path, fmt: str = "csv") -> 
     interrupted run leaves the previous output whole.
     """
     out = Path(out)
+    if not replaceable(out):
+        raise OutputError(f"{out} exists and holds files this tool did not write: choose another --out folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:

@@ -121,3 +121,22 @@ def test_explain_shows_scores_and_rules():
     result = run("explain", ROOT / "corpus" / "framework" / "iaf-annex-2018-19.pdf")
     assert result.exit_code == 0
     assert "* framework" in result.output and "page 1: framework/indicator_annex" in result.output
+
+
+def test_out_never_replaces_the_input_or_someone_elses_folder(tmp_path):
+    folder = tmp_path / "in"
+    shutil.copytree(ROOT / "corpus" / "news_article", folder)
+    same = run("extract", folder, "--out", folder)
+    assert same.exit_code == 2 and "would replace the folder being read" in same.output
+    parent = run("extract", folder, "--out", tmp_path)
+    assert parent.exit_code == 2 and (folder / "ccg-ratings-roundup-2019.txt").exists()
+    theirs = tmp_path / "notes"
+    theirs.mkdir()
+    (theirs / "mine.txt").write_text("keep me", encoding="utf-8")
+    refused = run("extract", folder, "--out", theirs)
+    assert refused.exit_code == 2 and "did not write" in refused.output
+    assert (theirs / "mine.txt").read_text(encoding="utf-8") == "keep me"
+    ours = tmp_path / "out"
+    assert run("extract", folder, "--out", ours, "-q").exit_code == 0
+    assert run("extract", folder, "--out", ours, "-q", "--format", "jsonl").exit_code == 0  # our own: replaced
+    assert (ours / "ratings.jsonl").exists() and not (ours / "ratings.csv").exists()
