@@ -71,6 +71,14 @@ def needles(regex: re.Pattern) -> frozenset[str] | None:
     return _best(_required(list(tree)))
 
 
+def candidates(regex: re.Pattern, folded_lines: list[str]) -> set[int] | range:
+    """Indexes of the lines (given case-folded) in which ``regex`` may match."""
+    found = needles(regex)
+    if found is None:
+        return range(len(folded_lines))
+    return {i for needle in found for i, line in enumerate(folded_lines) if needle in line}
+
+
 def may_match(regex: re.Pattern, folded_text: str) -> bool:
     """False only when ``regex`` cannot match the text whose ``str.casefold()`` is given."""
     found = needles(regex)

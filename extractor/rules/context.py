@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .. import normalise
 from ..model import Document, Table
-from ..needles import may_match
+from ..needles import candidates
 from ..orgs import Organisations
 from ..patterns import PatternFile, Patterns, Rule
 from ..schema import TABLES
@@ -30,15 +30,15 @@ class Context:
     partial: bool = False
 
     def __post_init__(self) -> None:
-        self._periods: list[list[tuple[int, str]]] = []
-        regexes = [self.patterns.compile(p) for p in (self.pattern_file.context.period if self.pattern_file else [])]
-        for line in self.doc.lines:
-            found = sorted(
-                (m.start("period"), normalise.period(m.group("period")))
-                for regex in regexes
-                for m in regex.finditer(line.text)
-            )
-            self._periods.append([(pos, p) for pos, p in found if p])
+        self._folded = [line.text.casefold() for line in self.doc.lines]
+        self._periods: list[list[tuple[int, str]]] = [[] for _ in self.doc.lines]
+        for pattern in self.pattern_file.context.period if self.pattern_file else []:
+            regex = self.patterns.compile(pattern)
+            for index in candidates(regex, self._folded):
+                self._periods[index] += [
+                    (m.start("period"), normalise.period(m.group("period"))) for m in regex.finditer(self.doc.lines[index].text)
+                ]
+        self._periods = [sorted((pos, p) for pos, p in found if p) for found in self._periods]
 
     # ------------------------------------------------------------ context
 
@@ -93,12 +93,12 @@ class Context:
         search goes on from the end of the earlier match (so a statement that follows one
         already read is still found)."""
         regexes = [self.patterns.compile(p) for p in rule.patterns]
-        if not hasattr(self, "_folded"):
-            self._folded = [line.text.casefold() for line in self.doc.lines]
-        for index, line in enumerate(self.doc.lines):
+        where = [candidates(regex, self._folded) for regex in regexes]
+        for index in sorted(set().union(*where)) if where else []:
+            line = self.doc.lines[index]
             seen: list[tuple[int, int]] = []
-            for regex in regexes:
-                if not may_match(regex, self._folded[index]):
+            for regex, lines in zip(regexes, where):
+                if index not in lines:
                     continue
                 pos = 0
                 while pos <= len(line.text):
