@@ -1,8 +1,8 @@
 """A per-file result cache, so a re-run over a folder extracts only what changed.
 
 An entry's key is the file's sha256 and extension together with everything else that decides
-the result: the tool's version, the pattern files' contents, the reference list
-and the ``--full-scan`` switch.  Change any of them and every entry misses.
+the result: the tool's version and source code, the pattern files' contents, the
+reference list and the ``--full-scan`` switch.  Change any of them and every entry misses.
 Entries are JSON files written atomically, so parallel writers and interrupted
 runs never leave a half entry behind.
 """
@@ -27,6 +27,16 @@ _UNCACHEABLE = ("timed out after", "internal error", "out of memory", "cannot re
                 "Dask worker failed")
 
 
+def _code_digest() -> str:
+    """The tool's own source, so that a changed build never reads a stale entry even
+    when its version number stayed the same."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def default_folder() -> Path:
     import platformdirs
 
@@ -42,7 +52,8 @@ class Cache:
     def __init__(self, folder: Path, patterns: Patterns, full_scan: bool = False):
         self.folder = Path(folder)
         reference = (resources.files("extractor.data") / "organisations.csv").read_bytes()
-        salt = "\0".join([__version__, patterns.fingerprint, hashlib.sha256(reference).hexdigest(), str(full_scan)])
+        salt = "\0".join([__version__, _code_digest(), patterns.fingerprint, hashlib.sha256(reference).hexdigest(),
+                          str(full_scan)])
         self._salt = salt.encode()
         self.hits = 0
 
