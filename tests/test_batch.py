@@ -263,3 +263,14 @@ def test_run_dependent_failures_are_not_cached(tmp_path):
     kept.document["sha256"] = "1" * 64
     cache.put(kept)
     assert cache.get("1" * 64, "b.pdf").document["message"].startswith("PDF is password-protected")
+
+
+def test_a_changed_build_misses_the_cache(tmp_path, monkeypatch):
+    from extractor import cache as cache_module
+
+    source = ROOT / "corpus" / "news_article" / "ccg-ratings-roundup-2019.txt"
+    patterns = Patterns()
+    run_batch(source, patterns, cache=Cache(tmp_path / "c", patterns))
+    assert run_batch(source, patterns, cache=Cache(tmp_path / "c", patterns)).cached == 1
+    monkeypatch.setattr(cache_module, "_code_digest", lambda: "another build")
+    assert run_batch(source, patterns, cache=Cache(tmp_path / "c", patterns)).cached == 0
