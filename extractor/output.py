@@ -190,8 +190,13 @@ def replaceable(out: Path) -> bool:
             return True
     except (OSError, ValueError, AttributeError):
         pass
+    return is_results_folder(out)
+
+
+def is_results_folder(folder: Path) -> bool:
+    """An output or golden folder of this tool: a documents.csv with our header."""
     try:
-        with open(out / "documents.csv", encoding="utf-8") as fh:
+        with open(folder / "documents.csv", encoding="utf-8") as fh:
             return fh.readline().startswith("doc_id,")
     except (OSError, UnicodeDecodeError):
         return False

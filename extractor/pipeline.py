@@ -19,6 +19,7 @@ from .loaders import load
 from .model import Document, LoadError
 from .needles import may_match
 from .orgs import Organisations
+from .output import is_results_folder
 from .patterns import Patterns
 from .rules import apply
 from .rules.context import Context
@@ -64,16 +65,6 @@ def discover(target: Path) -> list[tuple[Path, str]]:
             path = Path(root) / name
             found.append((path, path.relative_to(target).as_posix()))
     return sorted(found, key=lambda item: item[1])
-
-
-def is_results_folder(folder: Path) -> bool:
-    """An output or golden folder of this tool (a documents.csv with our header), which a
-    later run over the parent folder must not read as documents."""
-    try:
-        with open(folder / "documents.csv", encoding="utf-8") as fh:
-            return fh.readline().startswith("doc_id,")
-    except (OSError, UnicodeDecodeError):
-        return False
 
 
 def process_file(path: Path, doc_id: str, patterns: Patterns, full_scan: bool = False,

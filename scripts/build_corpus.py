@@ -153,6 +153,15 @@ def board_paper_pdf(path: Path, achievements: bool = True) -> None:
     p.save()
 
 
+def docx_table(d, header: list[str], rows, style: str | None = None) -> None:
+    t = d.add_table(rows=1 + len(rows), cols=len(header))
+    if style:
+        t.style = style
+    for row, values in zip(t.rows, [header, *rows]):
+        for cell, text in zip(row.cells, values):
+            cell.text = text
+
+
 def board_paper_docx(path: Path) -> None:
     d = docx.Document()
     d.add_paragraph("Governing Body meeting: annual assessment and finance report")
@@ -160,19 +169,11 @@ def board_paper_docx(path: Path) -> None:
     d.add_paragraph("1. This paper sets out the outcome of the NHS England annual assessment for 2018/19 under "
                     "the Improvement and Assessment Framework (IAF), and the year-end financial position.")
     d.add_paragraph("2. Three of the four CCGs in South Staffordshire were rated inadequate overall.")
-    t = d.add_table(rows=1 + len(RATINGS), cols=2)
-    t.rows[0].cells[0].text, t.rows[0].cells[1].text = "Clinical Commissioning Group", "Overall rating"
-    for row, (n, r) in zip(t.rows[1:], RATINGS):
-        row.cells[0].text, row.cells[1].text = n, r
+    docx_table(d, ["Clinical Commissioning Group", "Overall rating"], RATINGS)
     d.add_paragraph("3. The four CCGs were all rated green for patient and community engagement: NHS England "
                     "has rated all four CCGs as 'Green' on the engagement indicator.")
     d.add_paragraph("4. The table below gives the financial position during 2018/19 (£m).")
-    t = d.add_table(rows=1 + len(BUDGET), cols=4)
-    for cell, text in zip(t.rows[0].cells, ["Organisation", "Plan", "Outturn", "Variance"]):
-        cell.text = text
-    for row, values in zip(t.rows[1:], BUDGET):
-        for cell, text in zip(row.cells, values):
-            cell.text = text
+    docx_table(d, ["Organisation", "Plan", "Outturn", "Variance"], BUDGET)
     d.add_paragraph("5. The Governing Body should note the achievements of the year. Achievements this year include:")
     for item in ACHIEVEMENTS:
         d.add_paragraph(item, style="List Bullet")
@@ -196,13 +197,7 @@ def scrutiny_docx(path: Path) -> None:
     d.add_paragraph("CCG annual assessment 2018/19: movers")
     d.add_paragraph("1. The committee is asked to note how four CCGs named in the national results moved "
                     "between the last two annual assessments.")
-    t = d.add_table(rows=1 + len(TWO_YEARS), cols=3)
-    t.style = "Table Grid"
-    for cell, text in zip(t.rows[0].cells, ["CCG", "2018/19 rating", "2017/18 rating"]):
-        cell.text = text
-    for row, values in zip(t.rows[1:], TWO_YEARS):
-        for cell, text in zip(row.cells, values):
-            cell.text = text
+    docx_table(d, ["CCG", "2018/19 rating", "2017/18 rating"], TWO_YEARS, style="Table Grid")
     d.add_paragraph("2. Recommendation: that the committee notes the report.")
     d.save(path)
 

@@ -65,6 +65,12 @@ class Context:
         return normalise.period(header) or normalise.period(table.caption) or self.period_before(table.anchor)
 
     def scope(self) -> str:
+        """The population the document is about (its first scope statement), found once."""
+        if not hasattr(self, "_scope"):
+            self._scope = self._find_scope()
+        return self._scope
+
+    def _find_scope(self) -> str:
         if not self.pattern_file:
             return ""
         for pattern in self.pattern_file.context.scope:

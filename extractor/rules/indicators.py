@@ -47,10 +47,7 @@ def indicator_table(ctx: Context, rule: Rule) -> None:
             last = dict(framework=framework, period=period, domain=domain, area=area,
                         indicator=text, page=page, at=ctx.at_row(table, i))
             found.append(last)
-    for record in found:
-        page = record.pop("page")
-        ctx.emit("indicators", rule, page, record["indicator"], record.pop("at"), **record)
-    _check_totals(ctx, rule, found)
+    _emit(ctx, rule, found)
 
 
 def indicator_list(ctx: Context, rule: Rule) -> None:
@@ -77,6 +74,10 @@ def indicator_list(ctx: Context, rule: Rule) -> None:
             area = text.rstrip(":")
         elif inside and domain:
             inside = False
+    _emit(ctx, rule, found)
+
+
+def _emit(ctx: Context, rule: Rule, found: list[dict]) -> None:
     for record in found:
         page = record.pop("page")
         ctx.emit("indicators", rule, page, record["indicator"], record.pop("at"), **record)
