@@ -83,13 +83,19 @@ def run_batch(target: Path, patterns: Patterns, jobs: int = 1, timeout: float | 
 
 
 def extract(path: str | Path, patterns: str | Path | None = None, jobs: int = 1,
-            timeout: float | None = 120.0, cache: str | Path | None = None) -> Extraction:
+            timeout: float | None = 120.0, cache: str | Path | None = None, doc_type: str | None = None,
+            patterns_only: bool = False) -> Extraction:
     """Extract a file, or a folder walked recursively, into an :class:`Extraction`.
 
-    ``patterns`` is a folder of pattern files (default: the built-in ones);
-    ``cache`` a folder for the per-file result cache (default: no cache).
+    ``patterns`` is a pattern file or folder whose rules and types are added to the
+    built-in ones (a rule with a built-in id replaces it); with ``patterns_only`` they
+    replace the built-in ones.  ``doc_type`` overrides classification for every file.
+    ``cache`` is a folder for the per-file result cache (default: no cache).
     """
-    loaded = Patterns(Path(patterns) if patterns else None)
+    if patterns_only and patterns:
+        loaded = Patterns(Path(patterns), doc_type=doc_type)
+    else:
+        loaded = Patterns(extra=[Path(patterns)] if patterns else (), doc_type=doc_type)
     store = None
     if cache is not None:
         from .cache import Cache

@@ -207,7 +207,7 @@ def render(reports: list[TableReport], fmt: str, coverage: dict | None = None) -
 
 
 def coverage(output: Path, golden: Path, patterns) -> dict:
-    """Rules of the checked documents' types that produced no row, and documents of type unknown."""
+    """Rules run on the checked documents that produced no row, and documents of type unknown."""
     if patterns is None:
         return {}
     _, gdocs = read_csv(golden / "documents.csv", "documents")
@@ -220,8 +220,9 @@ def coverage(output: Path, golden: Path, patterns) -> dict:
         path = output / f"{table}.csv"
         if table != "documents" and path.exists():
             fired |= {r.get("rule", "") for r in read_csv(path, table)[1] if r["doc_id"] in scored}
-    unfired = sorted(f"{t}/{r.id}" for t in types if t in patterns.types for r in patterns.types[t].rules
-                     if f"{t}/{r.id}" not in fired and r.kind != "stated_total")
+    fired_ids = {rule.split("/", 1)[-1] for rule in fired}
+    unfired = sorted({r.id for t in types for r in patterns.rules_for(t)
+                      if r.id not in fired_ids and r.kind != "stated_total"})
     unknown = sorted(r["doc_id"] for r in odocs if r["doc_id"] in scored and r["doc_type"] == "unknown")
     return {"unfired": unfired, "unknown": unknown}
 

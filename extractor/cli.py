@@ -16,14 +16,20 @@ EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
 
 
 def patterns_option(fn):
-    @click.option("--patterns", "patterns_dir", type=click.Path(file_okay=False, path_type=Path),
-                  help="Folder of pattern files to use instead of the built-in ones.")
+    @click.option("--patterns", "extra", multiple=True, type=click.Path(exists=True, path_type=Path),
+                  help="A pattern file or folder whose rules and types are added to the built-in ones "
+                       "(a rule with a built-in id replaces it); may be given more than once.")
+    @click.option("--patterns-only", "only", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  help="A folder of pattern files to use instead of the built-in ones.")
+    @click.option("--type", "doc_type", default=None, metavar="TYPE",
+                  help="Treat every document as this type instead of classifying it (see `nhs-extract types`).")
     @wraps(fn)
-    def wrapper(*args, patterns_dir=None, **kwargs):
+    def wrapper(*args, extra=(), only=None, doc_type=None, **kwargs):
         try:
-            kwargs["patterns"] = Patterns(patterns_dir)
+            kwargs["patterns"] = Patterns(only, extra=extra, doc_type=doc_type)
         except PatternFileError as exc:
-            raise click.UsageError(f"pattern file error: {exc}") from None
+            click.echo(f"Error: pattern files cannot be used:\n{exc}", err=True)
+            sys.exit(EXIT_USAGE)
         return fn(*args, **kwargs)
 
     return wrapper
@@ -116,9 +122,14 @@ def _importable(module: str) -> bool:
 @cli.command()
 @patterns_option
 def types(patterns):
-    """List the document types and their pattern files."""
+    """List the document types, then the rule library: every rule runs on every document."""
+    click.echo("Document types (they add context and may add, override or disable rules):")
     for name, pf in sorted(patterns.types.items()):
-        click.echo(f"{name:15} {Path(pf.path).name:22} {len(pf.rules):2} rules  {pf.label}")
+        own = f"{len(pf.rules)} own rules" if pf.rules else "no own rules"
+        click.echo(f"  {name:15} {Path(pf.path).name:22} {own:13} {pf.label}")
+    click.echo("\nRule library:")
+    for rule_id, rule in patterns.library.items():
+        click.echo(f"  {patterns.group[rule_id] + '/' + rule_id:40} {rule.kind:18} {rule.description[:70]}")
 
 
 @cli.command()
@@ -154,10 +165,9 @@ def explain(file, full_scan, images_dir, patterns):
     click.echo("\nRules that fired:")
     for line in result.trace or ["(none)"]:
         click.echo(f"  {line}")
-    if doc["doc_type"] in patterns.types:
-        silent = [r.id for r in patterns.types[doc["doc_type"]].rules if f"{doc['doc_type']}/{r.id}" not in result.fired]
-        if silent:
-            click.echo(f"\nRules that did not fire: {', '.join(silent)}")
+    silent = [r.id for r in patterns.rules_for(doc["doc_type"]) if f"{doc['doc_type']}/{r.id}" not in result.fired]
+    if silent:
+        click.echo(f"\nRules that did not fire: {', '.join(silent)}")
     if images_dir:
         from .images import write_images
 

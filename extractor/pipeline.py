@@ -27,6 +27,7 @@ from .schema import KEYS, RECORD_TABLES, TABLES
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 512 * 1024 * 1024
+NOTHING_FOUND = "no ratings, budgets, indicators or achievements found"
 
 
 @dataclass
@@ -88,22 +89,16 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
     if data is None:
         data = read_file(path)
     row["sha256"] = hashlib.sha256(data).hexdigest()
-    decided: dict = {}
 
     def table_pages(fast_text: list[str]) -> set[int]:
-        text = "\n".join(fast_text)
-        decided["type"], decided["scores"] = classify(patterns, text, "pdf")
-        if full_scan:
-            return set(range(1, len(fast_text) + 1))
-        return flagged_pages(patterns, decided["type"], fast_text)
+        return set(range(1, len(fast_text) + 1)) if full_scan else flagged_pages(patterns, fast_text)
 
     doc = load(path, doc_id, data, {"table_pages": table_pages})
-    if "type" in decided:
-        doc_type, scores = decided["type"], decided["scores"]
-    else:
-        items = sum(line.kind == "item" for line in doc.lines)
-        doc_type, scores = classify(patterns, doc.classify_text, doc.format, items, len(doc.tables))
-    ctx = Context(doc, patterns, patterns.types.get(doc_type), Organisations.load())
+    items = sum(line.kind == "item" for line in doc.lines)
+    doc_type, scores = classify(patterns, doc.classify_text, doc.format, items, len(doc.tables))
+    if patterns.forced_type:
+        doc_type = patterns.forced_type
+    ctx = Context(doc, patterns, doc_type, Organisations.load())
     apply(ctx)
     records = {t: ctx.records[t] for t in RECORD_TABLES}
     records["ratings"] = merge_ratings(records["ratings"])
@@ -112,6 +107,8 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
     records["indicators"] = dedupe(records["indicators"], "indicators")
     records["achievements"] = dedupe(records["achievements"], "achievements")
     messages = doc.notes + ctx.messages
+    if not any(records.values()):
+        messages.append(NOTHING_FOUND)
     row.update(
         doc_type=doc_type,
         title=normalise.clean(doc.title)[:200],
@@ -132,16 +129,13 @@ def read_file(path: Path) -> bytes:
         raise LoadError(f"cannot read file ({exc.strerror or exc}): check that it exists and is readable") from None
 
 
-def flagged_pages(patterns: Patterns, doc_type: str, fast_text: list[str]) -> set[int]:
+def flagged_pages(patterns: Patterns, fast_text: list[str]) -> set[int]:
     """Pages whose fast text meets every page cue of some table rule, and the page after each
     (a table may run on); only these get pdfplumber's table analysis."""
-    pattern_file = patterns.types.get(doc_type)
-    if pattern_file is None:
-        return set()
     cue_sets = [
         [patterns.compile(c) for c in rule.page_cues]
-        for rule in pattern_file.rules
-        if rule.kind.endswith("_table") and rule.page_cues
+        for rule in patterns.table_rules()
+        if rule.page_cues
     ]
     pages: set[int] = set()
     for number, text in enumerate(fast_text, start=1):

@@ -91,18 +91,18 @@ def test_interrupted_write_leaves_previous_output(tmp_path, monkeypatch):
 
 def test_new_document_type_from_a_pattern_folder(tmp_path):
     patterns = tmp_path / "patterns"
-    shutil.copytree(ROOT / "patterns", patterns)
+    patterns.mkdir()
     (patterns / "minutes.yml").write_text(
         "doc_type: minutes\nlabel: Meeting minutes\nclassify:\n  threshold: 2\n  cues:\n"
         "    - {pattern: '(?i)^minutes of the', weight: 3}\n"
         "rules:\n  - id: rated\n    kind: rating_sentence\n    patterns:\n"
-        "      - '(?P<org>{ORG}) was rated (?P<rating>{RATING}) for (?P<period>{PERIOD})'\n",
+        "      - '(?P<org>{ORG}) was judged (?P<rating>{RATING}) for (?P<period>{PERIOD})'\n",
         encoding="utf-8")
     doc = tmp_path / "in" / "minutes.txt"
     doc.parent.mkdir()
-    doc.write_text("Minutes of the quality committee\n\nThanet CCG was rated good for 2019/20.\n", encoding="utf-8")
+    doc.write_text("Minutes of the quality committee\n\nThanet CCG was judged good for 2019/20.\n", encoding="utf-8")
     types = run("types", "--patterns", patterns)
-    assert "minutes" in types.output
+    assert "minutes" in types.output and "board_paper" in types.output
     out = tmp_path / "out"
     assert run("extract", doc.parent, "--out", out, "--patterns", patterns, "-q").exit_code == 0
     text = (out / "ratings.csv").read_text(encoding="utf-8")
@@ -110,11 +110,10 @@ def test_new_document_type_from_a_pattern_folder(tmp_path):
 
 
 def test_bad_pattern_file_is_named(tmp_path):
-    patterns = tmp_path / "patterns"
-    shutil.copytree(ROOT / "patterns", patterns)
-    (patterns / "broken.yml").write_text("doc_type: broken\nclassify: {cues: [{pattern: x, wieght: 1}]}\n")
-    result = run("types", "--patterns", patterns)
-    assert result.exit_code == 2 and "broken.yml: classify.cues.0.wieght" in result.output
+    broken = tmp_path / "broken.yml"
+    broken.write_text("doc_type: broken\nclassify: {cues: [{pattern: x, wieght: 1}]}\n")
+    result = run("types", "--patterns", broken)
+    assert result.exit_code == 2 and "broken.yml:2 classify.cues.0.wieght" in result.output
 
 
 def test_explain_shows_scores_and_rules():

@@ -1,27 +1,31 @@
-"""Rule mechanisms: one function per rule ``kind`` of the pattern files.
+"""Rule mechanisms: one function per rule ``kind`` of the rule library.
 
 Each function takes the run's :class:`~extractor.rules.context.Context` and one
-rule, and emits records through ``ctx.emit``.  The pattern file decides what to
+rule, and emits records through ``ctx.emit``.  The rule library decides what to
 look for; these functions only know how to read tables, sentences and lists.
+Every rule runs on every document: the document's type only adds context.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from ..patterns import Rule
 from .achievements import achievement_list
 from .budgets import budget_sentence, budget_table
 from .context import Context
 from .indicators import indicator_list, indicator_table
 from .ratings import group_rating, rating_count, rating_list, rating_sentence, rating_table, stated_total
+from .statements import count_statement, rating_statement
 
-KINDS: dict[str, Callable[[Context, Rule], None]] = {
+KINDS: dict[str, Callable[[Context, Any], None]] = {
     "rating_table": rating_table,
     "rating_sentence": rating_sentence,
+    "rating_statement": rating_statement,
     "rating_list": rating_list,
     "group_rating": group_rating,
     "rating_count": rating_count,
+    "count_statement": count_statement,
     "budget_table": budget_table,
     "budget_sentence": budget_sentence,
     "indicator_table": indicator_table,
@@ -31,9 +35,9 @@ KINDS: dict[str, Callable[[Context, Rule], None]] = {
 }
 
 
-def apply(ctx: Context) -> None:
-    """Run every rule of the document's type, in the order of KINDS."""
-    rules = ctx.pattern_file.rules if ctx.pattern_file else []
+def apply(ctx: Context, only: str | None = None) -> None:
+    """Run the document's rules (or only the rule with id ``only``), in the order of KINDS."""
+    rules = [r for r in ctx.rules if only is None or r.id == only]
     for kind, function in KINDS.items():
         for rule in rules:
             if rule.kind == kind:

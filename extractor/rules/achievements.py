@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..entities import EntityFinder
-from ..patterns import Rule
+from ..patterns import AnyRule as Rule
 from .context import Context
 
 

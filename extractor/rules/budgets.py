@@ -6,7 +6,7 @@ import re
 
 from .. import normalise
 from ..model import Table
-from ..patterns import Rule
+from ..patterns import AnyRule as Rule
 from .context import Context
 
 _MONEY_COLUMNS = ("budget", "expenditure", "variance")
@@ -18,7 +18,7 @@ def _columns(ctx: Context, rule: Rule, header_rows: list[list[str]]) -> dict[str
     labels = [" ".join(r[i] for r in header_rows if i < len(r)) for i in range(width)]
     found: dict[str, int] = {}
     for name in ("variance", "expenditure", "budget", "organisation", "line"):
-        pattern = rule.headers.get(name)
+        pattern = getattr(rule.headers, name)
         if not pattern:
             continue
         regex = ctx.patterns.compile(pattern)
@@ -40,7 +40,7 @@ def _header_depth(table: Table) -> int:
 
 
 def budget_table(ctx: Context, rule: Rule) -> None:
-    total_re = ctx.patterns.compile(rule.headers.get("total", r"(?i)^\s*total\b"))
+    total_re = ctx.patterns.compile(rule.headers.total)
     for table in ctx.doc.tables:
         depth = _header_depth(table)
         if depth == 0 or depth >= len(table.rows):

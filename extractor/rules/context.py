@@ -11,7 +11,7 @@ from .. import normalise
 from ..model import Document, Table
 from ..needles import candidates
 from ..orgs import Organisations
-from ..patterns import PatternFile, Patterns, Rule
+from ..patterns import AnyRule, Patterns
 from ..schema import TABLES
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z0-9‘“'\"(•])")
@@ -21,7 +21,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z0-9‘“'\"(•])"
 class Context:
     doc: Document
     patterns: Patterns
-    pattern_file: PatternFile | None
+    doc_type: str
     orgs: Organisations
     records: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES if t != "documents"})
     fired: Counter = field(default_factory=Counter)
@@ -30,9 +30,11 @@ class Context:
     partial: bool = False
 
     def __post_init__(self) -> None:
+        self.rules: list[AnyRule] = self.patterns.rules_for(self.doc_type)
+        self.context = self.patterns.context_for(self.doc_type)
         self._folded = [line.text.casefold() for line in self.doc.lines]
         self._periods: list[list[tuple[int, str]]] = [[] for _ in self.doc.lines]
-        for pattern in self.pattern_file.context.period if self.pattern_file else []:
+        for pattern in self.context.period:
             regex = self.patterns.compile(pattern)
             for index in candidates(regex, self._folded):
                 self._periods[index] += [
@@ -42,8 +44,8 @@ class Context:
 
     # ------------------------------------------------------------ context
 
-    def rule_id(self, rule: Rule) -> str:
-        return f"{self.pattern_file.doc_type}/{rule.id}" if self.pattern_file else rule.id
+    def rule_id(self, rule: AnyRule) -> str:
+        return f"{self.doc_type}/{rule.id}"
 
     def period_before(self, index: int, pos: int | None = None) -> str:
         """The last period stated before line ``index`` (and before ``pos`` within it)."""
@@ -71,15 +73,13 @@ class Context:
         return self._scope
 
     def _find_scope(self) -> str:
-        if not self.pattern_file:
-            return ""
-        for pattern in self.pattern_file.context.scope:
+        for pattern in self.context.scope:
             regex = self.patterns.compile(pattern)
             for line in self.doc.lines:
                 m = regex.search(line.text)
                 if m:
                     return normalise.clean(m.group("scope"))
-        return self.pattern_file.context.default_scope
+        return self.context.default_scope
 
     # ------------------------------------------------------------ text
 
@@ -92,7 +92,7 @@ class Context:
         last = min((b for b in bounds if b > max(end - 1, start)), default=len(text))
         return text[first:last].strip()
 
-    def matches(self, rule: Rule):
+    def matches(self, rule: AnyRule):
         """Every match of the rule's patterns over the running text: (line index, line, match).
 
         A later pattern's match may not start inside an earlier one's; when it would, the
@@ -131,7 +131,7 @@ class Context:
         """A table row's place: the table sits just before the line ``table.anchor``."""
         return table.anchor - 0.5 + min(row, 4999) / 10000
 
-    def emit(self, table: str, rule: Rule, page: int | None, evidence: str, at: float = 0.0, **values) -> None:
+    def emit(self, table: str, rule: AnyRule, page: int | None, evidence: str, at: float = 0.0, **values) -> None:
         row = {column: "" for column in TABLES[table]}
         row.update({k: ("" if v is None else v) for k, v in values.items()})
         row["doc_id"] = self.doc.doc_id

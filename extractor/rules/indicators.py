@@ -4,14 +4,14 @@ pages, or the same annex written as domain and area headings over bulleted indic
 from __future__ import annotations
 
 from .. import normalise
-from ..patterns import Rule
+from ..patterns import AnyRule as Rule
 from .context import Context
 
 
 def indicator_table(ctx: Context, rule: Rule) -> None:
-    indicator_re = ctx.patterns.compile(rule.headers.get("indicator", "(?i)indicator"))
-    area_re = ctx.patterns.compile(rule.headers.get("area", "(?i)area"))
-    domain_re = ctx.patterns.compile(rule.headers["domain"]) if "domain" in rule.headers else None
+    indicator_re = ctx.patterns.compile(rule.headers.indicator)
+    area_re = ctx.patterns.compile(rule.headers.area)
+    domain_re = ctx.patterns.compile(rule.headers.domain) if rule.headers.domain else None
     domains = {d.lower(): d for d in rule.domains}
     framework, period = _framework(ctx, rule)
     found: list[dict] = []
@@ -92,8 +92,8 @@ def _continues(text: str, page, last: dict) -> bool:
 
 
 def _framework(ctx: Context, rule: Rule) -> tuple[str, str]:
-    name = rule.framework.get("name", "")
-    pattern = rule.framework.get("pattern")
+    name = rule.framework
+    pattern = ctx.patterns.vocabulary.frameworks[name].pattern
     text = " ".join(line.text for line in ctx.doc.lines[:80])
     if pattern:
         m = ctx.patterns.compile(pattern).search(text)
@@ -103,7 +103,7 @@ def _framework(ctx: Context, rule: Rule) -> tuple[str, str]:
 
 
 def _check_totals(ctx: Context, rule: Rule, found: list[dict]) -> None:
-    pattern = rule.framework.get("totals")
+    pattern = ctx.patterns.vocabulary.frameworks[rule.framework].totals
     if not pattern or not found:
         return
     regex = ctx.patterns.compile(pattern)

@@ -7,7 +7,7 @@ import re
 from .. import normalise
 from ..model import Table
 from ..orgs import split_names
-from ..patterns import Rule
+from ..patterns import AnyRule as Rule
 from .context import Context
 
 _PLACEHOLDER_VALUES = {"=rating": "rating", "=previous_rating": "previous_rating"}
@@ -22,7 +22,7 @@ def add_rating(ctx: Context, rule: Rule, organisation: str, period: str, assessm
     if not organisation:
         return
     values = {"rating": rating, "previous_rating": previous, "direction": direction}
-    for column, value in rule.set.items():
+    for column, value in getattr(rule, "set", {}).items():
         values[column] = values[_PLACEHOLDER_VALUES[value]] if value in _PLACEHOLDER_VALUES else value
     if not values["direction"]:
         values["direction"] = normalise.direction(values["previous_rating"], values["rating"])
@@ -65,9 +65,9 @@ def table_orgs(ctx: Context, table: Table) -> list[tuple[int, str]]:
 # ---------------------------------------------------------------- tables
 
 def rating_table(ctx: Context, rule: Rule) -> None:
-    org_re = ctx.patterns.compile(rule.headers.get("organisation", "(?i)organisation"))
-    rating_re = ctx.patterns.compile(rule.headers.get("rating", "(?i)rating"))
-    previous_re = ctx.patterns.compile(rule.headers["previous"]) if "previous" in rule.headers else None
+    org_re = ctx.patterns.compile(rule.headers.organisation)
+    rating_re = ctx.patterns.compile(rule.headers.rating)
+    previous_re = ctx.patterns.compile(rule.headers.previous) if rule.headers.previous else None
     for table in ctx.doc.tables:
         header = table.rows[0]
         org_col = _header_index(header, org_re)
@@ -151,20 +151,23 @@ def rating_list(ctx: Context, rule: Rule) -> None:
 
 
 def group_rating(ctx: Context, rule: Rule) -> None:
-    """'rated all six CCGs as Green': one row for each organisation of the nearest
-    earlier table or list that names exactly that many."""
+    """'rated all six CCGs as Green': a count, and one row for each organisation of the
+    nearest earlier table or list that names exactly that many."""
     for index, line, m in ctx.matches(rule):
         size = normalise.count(_group(m, "count"))
         rating = normalise.rating(_group(m, "rating"))
         if not size or not rating:
             continue
+        evidence = ctx.sentence(line.text, m.start(), m.end())
+        period = normalise.period(_group(m, "period")) or ctx.period_before(index, m.start())
+        assessment = _assessment(ctx, evidence, rating)
+        ctx.emit("rating_counts", rule, line.page, evidence, ctx.at_line(index, m.start()),
+                 scope=normalise.clean(_group(m, "scope")) or ctx.scope(), period=period, assessment=assessment,
+                 previous_rating="", rating=rating, count=size)
         members = _named_group(ctx, index, size)
         if not members:
             ctx.trace.append(f"{ctx.rule_id(rule)}: no table or list of {size} organisations before line {index}")
             continue
-        evidence = ctx.sentence(line.text, m.start(), m.end())
-        period = normalise.period(_group(m, "period")) or ctx.period_before(index, m.start())
-        assessment = _assessment(ctx, evidence, rating)
         for name in members:
             add_rating(ctx, rule, name, period, assessment, line.page, evidence, rating=rating,
                        at=ctx.at_line(index, m.start()))
