@@ -175,6 +175,9 @@ def load_html(data: bytes, doc_id: str) -> Document:
     title_tag = soup.find("h1") or soup.find("title")
     doc.title = clean(title_tag.get_text(" ")) if title_tag else ""
     doc.published = _html_published(soup)
+    page_title = soup.find("title")
+    doc.masthead = clean(" ".join([page_title.get_text(" ") if page_title else "",
+                                   *(t.get_text(" ") for t in soup.find_all(["header", "footer"]))]))[:1000]
     for tag in soup(["script", "style", "noscript", "template", "svg", "form", "button", "nav", "footer", "aside"]):
         tag.decompose()
     for tag in soup.find_all(True):
@@ -182,6 +185,7 @@ def load_html(data: bytes, doc_id: str) -> Document:
             continue
         marker = " ".join([tag.get("id") or "", " ".join(tag.get("class") or []), tag.get("role") or ""])
         if tag.name == "header" or (marker.strip() and _CHROME.search(marker)):
+            doc.masthead = clean(f"{doc.masthead} {tag.get_text(' ')}")[:2000]
             tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
     _html_blocks(doc, root)

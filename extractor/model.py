@@ -55,6 +55,7 @@ class Document:
     notes: list[str] = field(default_factory=list)
     has_images: bool = False
     regions: list[tuple[int, tuple, str]] = field(default_factory=list)  # (page, bbox, source) of each table found
+    masthead: str = ""  # a web page's <title>, header and footer: who published it, when the body does not say
 
 
     @property

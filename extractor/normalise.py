@@ -108,20 +108,27 @@ def period(text: str | None) -> str:
 # ---------------------------------------------------------------- ratings
 
 RATINGS = ("outstanding", "good", "requires_improvement", "inadequate")
-RAG = ("green", "amber", "red")
-RATING = r"(?i:outstanding|good|requires\s+improvement|inadequate|green|amber|red)"
-_RATING_RE = re.compile(rf"\b({RATING})\b", re.I)
+RAG = ("green_star", "green", "amber", "red")
+RATING = (r"(?i:outstanding|good|requires?\s+improvement|requir(?:ing|ed)\s+improvement|inadequate"
+          r"|green\s+star|green|amber|red)|\bRI\b")
+_RATING_RE = re.compile(rf"\b({RATING})\b")
 _ORDER = {name: i for i, name in enumerate(reversed(RATINGS))} | {
     name: i for i, name in enumerate(reversed(RAG))
 }
 
 
 def rating(text: str | None) -> str:
-    """The canonical rating named in ``text`` (``'Requires  Improvement'`` -> ``requires_improvement``)."""
+    """The canonical rating named in ``text`` (``'Requires  Improvement'`` -> ``requires_improvement``,
+    ``RI`` and 'required improvement' too, ``'Green Star'`` -> ``green_star``)."""
     if not text:
         return ""
     m = _RATING_RE.search(text)
-    return re.sub(r"\s+", "_", m.group(1).lower()) if m else ""
+    if not m:
+        return ""
+    word = re.sub(r"\s+", "_", m.group(1).lower())
+    if word == "ri" or word.endswith("_improvement"):
+        return "requires_improvement"
+    return word
 
 
 def direction(previous: str, current: str) -> str:

@@ -101,7 +101,7 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
     ctx = Context(doc, patterns, doc_type, Organisations.load())
     apply(ctx)
     records = {t: ctx.records[t] for t in RECORD_TABLES}
-    records["ratings"] = merge_ratings(records["ratings"])
+    records["ratings"] = previous_years(merge_ratings(records["ratings"]))
     records["rating_counts"] = dedupe(records["rating_counts"], "rating_counts")
     records["budgets"] = dedupe(records["budgets"], "budgets")
     records["indicators"] = dedupe(records["indicators"], "indicators")
@@ -182,6 +182,25 @@ def merge_ratings(rows: list[dict]) -> list[dict]:
         if not kept["direction"]:
             kept["direction"] = normalise.direction(kept["previous_rating"], kept["rating"])
     return list(merged.values())
+
+
+def previous_years(rows: list[dict]) -> list[dict]:
+    """A rating stated for the year before another of the same organisation and assessment is
+    that later row's previous rating, when the later row states none."""
+    by_key = {(r["org_code"] or normalise.fold(r["organisation"]), r["assessment"], r["period"]): r for r in rows}
+    dated = {(r["org_code"] or normalise.fold(r["organisation"]), r["assessment"], r["rating"]) for r in rows if r["period"]}
+    rows = [r for r in rows if r["period"] or (r["org_code"] or normalise.fold(r["organisation"]), r["assessment"],
+                                               r["rating"]) not in dated]  # an undated restatement of a dated row
+    for row in rows:
+        if row["previous_rating"] or not row["rating"] or not row["period"]:
+            continue
+        start = int(row["period"][:4])
+        before = by_key.get((row["org_code"] or normalise.fold(row["organisation"]), row["assessment"],
+                             f"{start - 1}/{start % 100:02d}"))
+        if before and before["rating"]:
+            row["previous_rating"] = before["rating"]
+            row["direction"] = normalise.direction(row["previous_rating"], row["rating"])
+    return rows
 
 
 def dedupe(rows: list[dict], table: str) -> list[dict]:

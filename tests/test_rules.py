@@ -30,7 +30,7 @@ def test_rule_examples(where, rule):
 
 
 def test_a_failing_example_is_reported():
-    rule = PATTERNS.library["rated_as"].model_copy(deep=True)
+    rule = PATTERNS.library["rating_parts"].model_copy(deep=True)
     rule.examples[0].rows["ratings"][0]["rating"] = "inadequate"
     assert any("rating" in problem for problem in failures(PATTERNS, rule))
 
@@ -133,9 +133,9 @@ def test_patterns_add_to_the_built_in_rules(tmp_path):
 
 
 def test_a_user_rule_overrides_a_built_in_one_by_id(tmp_path):
-    mine = write(tmp_path / "mine.yml", MY_RULE.replace("rag_verdict", "rated_as"))
+    mine = write(tmp_path / "mine.yml", MY_RULE.replace("rag_verdict", "rating_pairs"))
     patterns = Patterns(extra=[mine])
-    assert patterns.library["rated_as"].description == "our board's own phrasing"
+    assert patterns.library["rating_pairs"].description == "our board's own phrasing"
     assert len(patterns.library) == len(PATTERNS.library)
 
 

@@ -24,8 +24,8 @@ KINDS: dict[str, Callable[[Context, Any], None]] = {
     "rating_statement": rating_statement,
     "rating_list": rating_list,
     "group_rating": group_rating,
+    "count_statement": count_statement,  # before rating_count: its rows win where both read a count
     "rating_count": rating_count,
-    "count_statement": count_statement,
     "budget_table": budget_table,
     "budget_sentence": budget_sentence,
     "indicator_table": indicator_table,

@@ -1,15 +1,492 @@
-"""Rating statements and counts read by their parts (placeholder)."""
+"""Rating statements and counts read by their parts, not by sentence templates.
+
+Each sentence is scanned for its parts: organisations (named CCGs, coordinated lists of
+places sharing one 'CCGs', words that refer back such as 'the CCG', 'we', 'it', and
+bodies that are not CCGs), ratings (with the role 'previous' when a movement word such
+as 'from' or 'last year's rating of' stands before them), periods and clinical areas.
+Then each rating is linked: to the nearest subject before it, the areas that follow it
+('good for cancer and diabetes'), the period that follows it (or the nearest before),
+and the previous rating or the 'unchanged' words of its clause.  The rule's data (cues,
+guards, movement words, references) lives in the rule library; only the linking is code.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
+from .. import normalise
+from ..model import Line, Table
+from ..orgs import split_names
 from .context import Context
+from .ratings import add_rating
 
+log = logging.getLogger(__name__)
+
+_SENTENCE = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z0-9‘“'\"(•])")
+_QUOTED = re.compile(r"[“\"][^”\"]{30,}[”\"]")
+_LEADING = re.compile(r"^(?:(?:The|This|That|These|Those|A|An|Our|Your|Its|Their|Each|Every|All|Both|Other|Local|"
+                      r"Neighbouring|Neighboring|Further|Among|Separately|Next|Nationally|Meanwhile|However|But|And|"
+                      r"In|For|At|Of|By|Across|Around|Four|Five|Six|Seven|Three|Two|Ten|Only)\s+)+")
+
+
+@dataclass
+class Part:
+    kind: str  # org, ref, other, rating, previous
+    start: int
+    end: int
+    value: Any = None
+
+
+@dataclass
+class Reader:
+    """One document's reading state: what the rule's data compiles to, and the subject so far."""
+
+    ctx: Context
+    rule: Any
+    doc_org: str = ""
+    last_org: list[str] = field(default_factory=list)
+    last_rows: list[dict] = field(default_factory=list)
+    first_period: str = ""
+
+    def __post_init__(self) -> None:
+        compile_ = self.ctx.patterns.compile
+        data = self.rule
+        self.cues = [compile_(p) for p in data.cues]
+        self.guards = [compile_(p) for p in data.guards]
+        self.previous_before = [compile_(p + r"\s*$") for p in data.movement.get("previous", [])]
+        self.unchanged = [compile_(p) for p in data.movement.get("unchanged", [])]
+        self.refs = [compile_(p) for p in data.subjects]
+        self.others = [compile_(p) for p in data.rating_only]
+        self.lead_in = [compile_(p) for p in data.lead_in]
+        self.history = [compile_(p) for p in data.history]
+        self.org = compile_(r"{ORGS}|{ORG}")
+        self.rating = re.compile(rf"\b(?:{normalise.RATING})\b")
+        self.period = compile_("{PERIOD}")
+        self.area_res = self.ctx.patterns.assessment_res
+
+
+# ---------------------------------------------------------------- entry points
 
 def rating_statement(ctx: Context, rule: Any) -> None:
-    return None
+    reader = Reader(ctx, rule)
+    reader.doc_org = _document_org(ctx, reader)
+    reader.last_org = [reader.doc_org] if reader.doc_org else []
+    lines = ctx.doc.lines
+    lead: tuple[list[str], str] | None = None
+    tables = sorted(ctx.doc.tables, key=lambda t: t.anchor)
+    next_table = 0
+    for index, line in enumerate(lines):
+        while next_table < len(tables) and tables[next_table].anchor <= index:
+            _subject_table(reader, tables[next_table])
+            next_table += 1
+        if line.kind == "item" and lead is not None:
+            if (_named_item if not lead[0] else _area_item)(reader, index, line, lead):
+                continue
+        elif line.kind != "item":
+            lead = None
+        if any(h.search(line.text) for h in reader.history):
+            _history_line(reader, index, line)
+            continue
+        for start, sentence in _sentences(line.text):
+            found = _read_sentence(reader, index, line, start, sentence)
+            if found is not None:
+                lead = found
+    while next_table < len(tables):
+        _subject_table(reader, tables[next_table])
+        next_table += 1
 
 
 def count_statement(ctx: Context, rule: Any) -> None:
-    return None
+    compile_ = ctx.patterns.compile
+    cues = [compile_(p) for p in rule.cues]
+    guards = [compile_(p) for p in rule.guards]
+    transitions = [compile_(p) for p in rule.transitions]
+    pair = compile_(r"(?<![\w£.,/-])(?P<count>{NUMBER})(?![\d%.,]|\s*%|\s*per\s*cent)"
+                    r"(?P<between>(?:\s*\([^)]{0,30}\))?(?:\s+(?:of\s+the\s+)?{NUMBER})?(?:\s+{GROUPS})?"
+                    r"(?:\s+(?:in|across)\s+(?:the\s+)?(?P<scope>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*))?"
+                    r"(?:\s*\([^)]{0,30}\))?,?(?:\s+(?:were|was|are|have\s+been|had\s+been|been|also|all|rated|"
+                    r"as|now|again|received|require|requires)){0,4})\s+{Q}(?P<rating>{RATING}){Q}")
+    about_ccgs = compile_(r"(?i)\bCCGs\b|clinical\s+commissioning\s+groups")
+    lines = ctx.doc.lines
+    for index, line in enumerate(lines):
+        text = _QUOTED.sub(lambda m: " " * len(m.group(0)), line.text)
+        previous_text = lines[index - 1].text if index else ""
+        for start, sentence in _sentences(text):
+            if any(g.search(sentence) for g in guards) or not any(c.search(sentence) for c in cues):
+                continue
+            if not about_ccgs.search(sentence) and not about_ccgs.search(previous_text):
+                continue
+            taken: list[tuple[int, int]] = []
+            for regex in transitions:
+                for m in regex.finditer(sentence):
+                    number = normalise.count(m.group("count"))
+                    if number is None:
+                        continue
+                    taken.append((m.start(), m.end()))
+                    _emit_count(ctx, rule, index, line, sentence, start + m.start(), number,
+                                normalise.rating(m.group("rating")), normalise.rating(m.group("previous")), "")
+            for m in pair.finditer(sentence):
+                if any(a <= m.start() < b for a, b in taken):
+                    continue
+                if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?$", sentence[: m.start()]):
+                    continue  # 'one of only 24 CCGs rated outstanding' is that CCG's rating
+                if re.search(r"(?i)\b(?:from|to)\s+$", sentence[: m.start("rating")][-8:]):
+                    continue
+                number = normalise.count(m.group("count"))
+                if number is None or (m.group("count").isdigit() and len(m.group("count")) == 4):
+                    continue
+                scope = _count_scope(sentence, m)
+                _emit_count(ctx, rule, index, line, sentence, start + m.start(), number,
+                            normalise.rating(m.group("rating")), "", scope)
+
+
+# ---------------------------------------------------------------- sentences
+
+def _sentences(text: str) -> list[tuple[int, str]]:
+    bounds = [0] + [m.end() for m in _SENTENCE.finditer(text)] + [len(text)]
+    return [(a, text[a:b]) for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
+
+
+def _parts(reader: Reader, text: str) -> list[Part]:
+    ctx = reader.ctx
+    parts: list[Part] = []
+    for m in reader.org.finditer(text):
+        printed = m.group(0)
+        trimmed = _LEADING.sub("", printed)
+        if "NHS " in trimmed[1:] and not trimmed.startswith("NHS"):
+            trimmed = trimmed[trimmed.index("NHS "):]
+        offset = m.start() + len(printed) - len(trimmed)
+        counted = re.search(r"(?i)(?:^|\s)(?:" + normalise.NUMBER + r"|all|both|the)\s+$", text[: offset])
+        plural = bool(re.search(r"(?:CCGs|Groups)$", trimmed))
+        if (plural and (counted or re.match(normalise.NUMBER + r"\s", trimmed))) or re.match(
+                r"^(?:CCGs|Clinical\s+Commissioning\s+Groups)$", trimmed) or re.search(r"['’]s\s+\w*\s*CCGs", trimmed):
+            parts.append(Part("other", offset, m.end(), None))  # a group of CCGs: counts, not one CCG's rating
+            continue
+        if re.match(r"^(?:CCG|Clinical\s+Commissioning\s+Group)$", trimmed) or re.search(r"['’]s\s+CCG", trimmed):
+            parts.append(Part("ref", offset, m.end(), None))
+            continue
+        if re.search(r"(?:CCGs|Groups)$", trimmed):
+            names = split_names(trimmed, ctx.orgs)
+        else:
+            names = [trimmed.rstrip(",")]
+        parts.append(Part("org", offset, m.end(), names))
+    for regex, kind in [(r, "ref") for r in reader.refs] + [(r, "other") for r in reader.others]:
+        for m in regex.finditer(text):
+            if not any(p.start <= m.start() < p.end for p in parts):
+                parts.append(Part(kind, m.start(), m.end(), None))
+    for m in reader.rating.finditer(text):
+        before = text[: m.start()]
+        role = "previous" if any(r.search(before) for r in reader.previous_before) else "rating"
+        parts.append(Part(role, m.start(), m.end(), normalise.rating(m.group(0))))
+    return sorted(parts, key=lambda p: p.start)
+
+
+def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence: str
+                   ) -> tuple[list[str], str] | None:
+    """Emit the sentence's ratings; return a lead-in (subject, period) when it introduces a list."""
+    ctx = reader.ctx
+    text = _QUOTED.sub(lambda m: " " * len(m.group(0)), sentence)
+    parts = _parts(reader, text)
+    subjects = [p for p in parts if p.kind in ("org", "ref", "other")]
+    ratings = [p for p in parts if p.kind == "rating"]
+    guarded = any(g.search(text) for g in reader.guards)
+    cued = any(c.search(text) for c in reader.cues)
+    lead = None
+    if not guarded and text.rstrip().endswith(":") and any(r.search(text) for r in reader.lead_in):
+        period = normalise.period(text) or ctx.period_before(index, start) or reader.first_period
+        if ratings and re.search(r"(?i)\b(?:CCGs|clinical\s+commissioning\s+groups)\b", text):
+            return ([], f"{period}|{ratings[0].value}")  # 'The CCGs rated inadequate are:' then their names
+        who = _resolve(reader, subjects[-1], subjects) if subjects else list(reader.last_org)
+        if who:
+            lead = (who, period or _document_period(ctx))
+    emitted: list[dict] = []
+    if ratings and not guarded and cued:
+        currents = [p for p in parts if p.kind == "rating"]
+        for n, r in enumerate(currents):
+            nxt = currents[n + 1].start if n + 1 < len(currents) else len(text)
+            who = _subject_for(reader, text, parts, r)
+            if not who:
+                log.debug("rating without a subject on line %d: %s", index, text[:80])
+                continue
+            window = text[r.end: nxt]
+            areas = _areas_after(reader, window) or _areas_before(reader, text, parts, r) or ["overall"]
+            period = _period_for(reader, index, start, text, r, nxt)
+            previous = _previous_for(parts, r, text, nxt)
+            clause = text if len(currents) == 1 else window
+            if not previous and any(u.search(clause) for u in reader.unchanged):
+                previous = r.value
+            for name in who:
+                for area in areas:
+                    if (r.value in normalise.RAG) != (area == "patient_and_community_engagement"):
+                        if r.value in normalise.RAG:
+                            area = "patient_and_community_engagement"
+                        else:
+                            continue
+                    before = len(ctx.records["ratings"])
+                    add_rating(ctx, reader.rule, name, period, area, line.page, sentence.strip(),
+                               rating=r.value, previous=previous if area == areas[0] else "",
+                               at=ctx.at_line(index, start + r.start))
+                    emitted += ctx.records["ratings"][before:]
+    elif not guarded and not ratings and parts and reader.last_rows:
+        # 'This is an improvement on last year's rating of Good': the previous rating of the last statement
+        previous = [p for p in parts if p.kind == "previous"]
+        if previous and not [p for p in subjects if p.kind == "org"]:
+            for row in reader.last_rows:
+                if not row["previous_rating"] and row["assessment"] == "overall":
+                    row["previous_rating"] = previous[0].value
+                    row["direction"] = normalise.direction(row["previous_rating"], row["rating"])
+    if emitted:
+        reader.last_rows = emitted
+        reader.first_period = reader.first_period or next((row["period"] for row in emitted if row["period"]), "")
+    named = [p for p in subjects if p.kind == "org"]
+    if named:
+        reader.last_org = named[-1].value
+    return lead
+
+
+def _resolve(reader: Reader, part: Part, parts: list[Part]) -> list[str]:
+    """The organisations a subject part stands for; [] for a body that is not a CCG."""
+    if part.kind == "org":
+        return list(part.value)
+    if part.kind == "other":
+        return []
+    earlier = [p for p in parts if p.kind == "org" and p.end <= part.start]
+    if earlier:
+        return list(earlier[-1].value)
+    return list(reader.last_org)
+
+
+def _subject_for(reader: Reader, text: str, parts: list[Part], r: Part) -> list[str]:
+    before = [p for p in parts if p.kind in ("org", "ref", "other") and p.end <= r.start]
+    if before:
+        subject = before[-1]
+        gap = text[subject.end: r.start]
+        if re.search(r"(?<![\w£.,/-])(?:\d[\d,]*|" + normalise.NUMBER + r")\s+(?:\([^)]*\)\s+)?"
+                     r"(?:(?:were|was|have\s+been|rated|as)\s+)*{Q}?$".replace("{Q}", "['‘’\"]"), gap):
+            return []  # 'one outstanding and two requires improvement': a count, not this subject's rating
+        if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?", gap) and subject.kind == "org":
+            return list(subject.value)
+        names = _resolve(reader, subject, parts)
+        if subject.kind == "org":  # 'X CCG, Y CCG and Z CCG, which were all rated good'
+            at = before.index(subject)
+            while at > 0 and before[at - 1].kind == "org" and re.fullmatch(
+                    r"\s*,?\s*(?:and\s+)?", text[before[at - 1].end: before[at].start]):
+                at -= 1
+                names = list(before[at].value) + names
+        return names
+    if _areas_after(reader, text[r.end:]):
+        return list(reader.last_org)  # 'Good for cancer, requires improvement for mental health' under a lead-in
+    return []
+
+
+def _areas_after(reader: Reader, window: str) -> list[str]:
+    m = re.match(r"^\W*(?:overall\b|(?:for|on|against|in)\s+(?:the\s+)?(?:areas?\s+of\s+)?)", window, re.I)
+    if not m:
+        return []
+    if m.group(0).strip().lower().startswith("overall"):
+        return ["overall"]
+    rest = window[m.end():]
+    stop = re.search(r"(?i)\b(?:by|has|have|was|were|is|are|which|while|but|after|because|since|from|with|"
+                     r"in\s+(?:NHS|its|the|their|our))\b|[;:]", rest)
+    rest = rest[: stop.start()] if stop else rest
+    return _areas_in(reader, rest)
+
+
+def _areas_before(reader: Reader, text: str, parts: list[Part], r: Part) -> list[str]:
+    before = [p for p in parts if p.kind in ("org", "ref", "other", "rating", "previous") and p.end <= r.start]
+    start = before[-1].end if before else 0
+    gap = text[start: r.start]
+    if not re.search(r"(?i)\b(?:was|were|is|are|has\s+been|have\s+been)\s+(?:also\s+)?(?:rated|judged|assessed)\s+(?:as\s+)?\W?$",
+                     gap):
+        return []
+    return _areas_in(reader, gap)[:1]
+
+
+def _areas_in(reader: Reader, text: str) -> list[str]:
+    found: list[tuple[int, str]] = []
+    for regex, name in reader.area_res:
+        if name == "overall":
+            continue
+        for m in regex.finditer(text):
+            found.append((m.start(), name))
+    seen: list[str] = []
+    for _, name in sorted(found):
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def _period_for(reader: Reader, index: int, start: int, text: str, r: Part, nxt: int) -> str:
+    after = reader.period.search(text, r.end, nxt)
+    if after and not re.search(r"(?i)\b(?:since|from|until|by)\s+$", text[max(0, after.start() - 7): after.start()]):
+        return normalise.period(after.group(0))
+    before = [m for m in reader.period.finditer(text, 0, r.start)]
+    if before:
+        return normalise.period(before[-1].group(0))
+    return reader.ctx.period_before(index, start) or _document_period(reader.ctx) or reader.first_period
+
+
+def _previous_for(parts: list[Part], r: Part, text: str, nxt: int) -> str:
+    """'from X to Y' before the rating, else 'up from X' after it (not another's 'from X to Z')."""
+    earlier = [p for p in parts if p.kind == "previous" and p.end <= r.start]
+    if earlier and re.fullmatch(r"\W*(?:to|into)\W*", text[earlier[-1].end: r.start]):
+        return str(earlier[-1].value)
+    for p in parts:
+        if p.kind == "previous" and r.end <= p.start < nxt and not re.match(r"\W*(?:to|into)\b", text[p.end:]):
+            return str(p.value)
+    return ""
+
+
+# ---------------------------------------------------------------- lists, history lines, subject tables
+
+def _area_item(reader: Reader, index: int, line: Line, lead: tuple[list[str], str]) -> bool:
+    """'Cancer – Requires improvement' under a lead-in that names the CCG and the year."""
+    m = re.match(r"^\s*(?P<area>[A-Za-z][\w ,&'’-]{2,60}?)\s*[–—:|-]\s*['‘\"]?(?P<rating>" + normalise.RATING
+                 + r")['’\"]?\.?\s*$", line.text)
+    if not m:
+        return False
+    areas = _areas_in(reader, m.group("area"))
+    rating = normalise.rating(m.group("rating"))
+    if len(areas) != 1:
+        return False
+    who, period = lead
+    for name in who:
+        add_rating(reader.ctx, reader.rule, name, period, areas[0], line.page, line.text, rating=rating,
+                   at=reader.ctx.at_line(index))
+    return True
+
+
+def _named_item(reader: Reader, index: int, line: Line, lead: tuple[list[str], str]) -> bool:
+    """A name under 'The CCGs rated inadequate are:'."""
+    period, rating = lead[1].split("|")
+    parts = _parts(reader, line.text)
+    orgs = [p for p in parts if p.kind == "org"]
+    if len(orgs) != 1 or orgs[0].start > 2 or [p for p in parts if p.kind in ("rating", "previous")]:
+        return False
+    for name in orgs[0].value:
+        add_rating(reader.ctx, reader.rule, name, period or _document_period(reader.ctx), "overall", line.page,
+                   line.text, rating=rating, at=reader.ctx.at_line(index))
+    return True
+
+
+def _history_line(reader: Reader, index: int, line: Line) -> None:
+    """'Year Headline rating 2016/17 Requires improvement 2017/18 Good': one row a year."""
+    pairs = re.findall(r"(" + normalise.PERIOD + r")\s+['‘\"]?(" + normalise.RATING + ")", line.text)
+    if len(pairs) < 2 or not reader.last_org:
+        return
+    for printed, rating in pairs:
+        for name in reader.last_org:
+            add_rating(reader.ctx, reader.rule, name, normalise.period(printed), "overall", line.page, line.text,
+                       rating=normalise.rating(rating), at=reader.ctx.at_line(index))
+
+
+def _subject_table(reader: Reader, table: Table) -> None:
+    """A table about one organisation: 'Year | Headline rating' rows, or 'Area | 2017/18 | 2016/17'."""
+    if len(table.rows) < 2 or not table.rows[0]:
+        return
+    ctx = reader.ctx
+    header = [normalise.clean(c) for c in table.rows[0]]
+    caption_orgs = [p for p in _parts(reader, table.caption) if p.kind == "org"]
+    who = list(caption_orgs[0].value) if caption_orgs else list(reader.last_org)
+    if not who or re.search(r"(?i)clinical commissioning group|\bCCG\b|organisation|\bname\b", header[0]):
+        return
+    body = table.rows[1:]
+    if re.search(r"(?i)\byear\b|\bperiod\b", header[0]) and len(header) >= 2 and re.search(r"(?i)rating", header[1]):
+        for i, row in enumerate(body, start=1):
+            period, rating = normalise.period(row[0]), normalise.rating(row[1] if len(row) > 1 else "")
+            if period and rating:
+                for name in who:
+                    add_rating(ctx, reader.rule, name, period, "overall", table.row_page(i), " | ".join(row),
+                               rating=rating, at=ctx.at_row(table, i))
+        return
+    years = sorted(((normalise.period(c), i) for i, c in enumerate(header) if i and normalise.period(c)), reverse=True)
+    if not years or not re.search(r"(?i)\barea\b|priority|indicator|assessment", header[0]):
+        return
+    (period, col), previous_col = years[0], (years[1][1] if len(years) > 1 else None)
+    for i, row in enumerate(body, start=1):
+        areas = _areas_in(reader, row[0]) if row else []
+        rating = normalise.rating(row[col]) if col < len(row) else ""
+        if len(areas) != 1 or not rating:
+            continue
+        previous = normalise.rating(row[previous_col]) if previous_col is not None and previous_col < len(row) else ""
+        for name in who:
+            add_rating(ctx, reader.rule, name, period, areas[0], table.row_page(i), " | ".join(row),
+                       rating=rating, previous=previous, at=ctx.at_row(table, i))
+
+
+# ---------------------------------------------------------------- document-level context
+
+def _document_org(ctx: Context, reader: Reader) -> str:
+    """The organisation the document is by or about: named in its title, its masthead, or first."""
+    sources = [ctx.doc.title, ctx.doc.masthead, *(line.text for line in ctx.doc.lines[:6])]
+    for text in sources:
+        for part in _parts(reader, text or ""):
+            if part.kind == "org" and len(part.value) == 1:
+                return str(part.value[0])
+    for line in ctx.doc.lines:
+        for part in _parts(reader, line.text):
+            if part.kind == "org" and len(part.value) == 1:
+                return str(part.value[0])
+    return ""
+
+
+def _document_period(ctx: Context) -> str:
+    """The title's year, else the financial year that ended before publication; else ''."""
+    found = normalise.period(ctx.doc.title)
+    if found:
+        return found
+    published = ctx.doc.published or _published_in_text(ctx)
+    if not published:
+        return ""
+    year, month = int(published[:4]), int(published[5:7])
+    end = year if month >= 4 else year - 1
+    return f"{end - 1}/{end % 100:02d}"
+
+
+def _published_in_text(ctx: Context) -> str:
+    if ctx.doc.masthead and normalise.date(ctx.doc.masthead):
+        return normalise.date(ctx.doc.masthead)
+    for line in ctx.doc.lines[:8]:
+        if re.search(r"(?i)\b(?:posted|published|updated)\b|^\s*\w*\s*\d{1,2}\s+\w+\s+\d{4}\s*$|\|\s*\d{1,2}\s+\w+\s+\d{4}",
+                     line.text) or line.kind == "heading" or len(line.text) < 40:
+            found = normalise.date(line.text)
+            if found:
+                return found
+    return ""
+
+
+def _count_scope(sentence: str, m: re.Match[str]) -> str:
+    if m.group("scope"):
+        return normalise.clean(m.group("scope"))
+    before = sentence[: m.start()]
+    place = re.search(r"\b(?:[Ii]n|[Aa]cross)\s+(?:the\s+)?(?P<p>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*),?\s*$", before)
+    if place:
+        return place.group("p")
+    if re.search(r"(?i)\bnationally\b|\bin england\b|\bacross england\b", sentence):
+        return "England"
+    of = re.search(r"\bof\s+(?P<p>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)['’]s\s+\w+\s+CCGs", sentence[m.start():])
+    if of:
+        return of.group("p")
+    own = re.search(r"\bthe\s+\w+\s+(?P<p>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)\s+CCGs\b", sentence[m.start():])
+    if own:
+        return own.group("p")
+    return ""
+
+
+def _emit_count(ctx: Context, rule: Any, index: int, line: Line, sentence: str, pos: int, number: int,
+                rating: str, previous: str, scope: str) -> None:
+    if not rating:
+        return
+    evidence = sentence.strip()
+    assessment = ctx.patterns.assessment(evidence, "overall")
+    if rating in normalise.RAG:
+        assessment = "patient_and_community_engagement"
+    elif assessment == "patient_and_community_engagement":
+        assessment = "overall"
+    ctx.emit("rating_counts", rule, line.page, evidence, ctx.at_line(index, pos),
+             scope=scope or ctx.scope() or "England",
+             period=ctx.period_before(index, pos) if not normalise.period(sentence) else normalise.period(sentence),
+             assessment=assessment, previous_rating=previous, rating=rating, count=number)
