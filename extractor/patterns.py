@@ -148,6 +148,8 @@ class RatingStatement(RuleBase):
     subjects: list[str] = Field(default_factory=list, description="words that refer back to the organisation")
     lead_in: list[str] = Field(default_factory=list, description="lines that introduce 'Area – Rating' items")
     history: list[str] = Field(default_factory=list, description="a 'Year Rating Year Rating' history header")
+    not_ratings: list[str] = Field(default_factory=list, description="a rating word used as a plain adjective")
+    engagement: str = Field("", description="a colour rates engagement only where this matches nearby")
 
 
 class CountStatement(RuleBase):

@@ -14,6 +14,8 @@ from ..orgs import Organisations
 from ..patterns import AnyRule, Patterns
 from ..schema import TABLES
 
+# 'from 2016-17', 'until 2019/20': a year the statement points to, not the year it reports
+_NOT_THE_YEAR = re.compile(r"(?i)\b(?:from|since|until|till|by|before|after|into|ahead\s+of)\s+$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z0-9‘“'\"(•])")
 
 
@@ -37,8 +39,10 @@ class Context:
         for pattern in self.context.period:
             regex = self.patterns.compile(pattern)
             for index in candidates(regex, self._folded):
+                text = self.doc.lines[index].text
                 self._periods[index] += [
-                    (m.start("period"), normalise.period(m.group("period"))) for m in regex.finditer(self.doc.lines[index].text)
+                    (m.start("period"), normalise.period(m.group("period"))) for m in regex.finditer(text)
+                    if not _NOT_THE_YEAR.search(text[: m.start("period")])
                 ]
         self._periods = [sorted((pos, p) for pos, p in found if p) for found in self._periods]
 

@@ -93,6 +93,26 @@ def rating_table(ctx: Context, rule: Rule) -> None:
             previous = normalise.rating(row[prev_col]) if prev_col is not None and len(row) > prev_col else ""
             add_rating(ctx, rule, row[org_col], period, assessment, table.row_page(i), " | ".join(row),
                        rating=value, previous=previous, at=ctx.at_row(table, i))
+        for col, other in _area_columns(ctx, table, {org_col, rating_col, prev_col}):
+            for i, row in enumerate(table.rows[1:], start=1):
+                value = normalise.rating(row[col]) if len(row) > col else ""
+                if value and row[org_col]:
+                    add_rating(ctx, rule, row[org_col], period, other, table.row_page(i), " | ".join(row),
+                               rating=value, at=ctx.at_row(table, i) + 0.00001)
+
+
+def _area_columns(ctx: Context, table: Table, taken: set[int | None]) -> list[tuple[int, str]]:
+    """Further columns headed by an assessment area ('Patient and community engagement') whose
+    cells are ratings: each gives that area's rating of the row's organisation."""
+    found = []
+    for col, cell in enumerate(table.rows[0]):
+        area = ctx.patterns.assessment(cell, "")
+        if col in taken or not area or area == "overall":
+            continue
+        values = [normalise.rating(r[col]) for r in table.rows[1:] if len(r) > col and r[col].strip()]
+        if values and sum(bool(v) for v in values) * 2 > len(values):
+            found.append((col, area))
+    return found
 
 
 def _by_period(header: list[str], rating_re: re.Pattern, org_col: int, rating_col: int) -> tuple[int, int | None]:
@@ -181,6 +201,12 @@ def _named_group(ctx: Context, index: int, size: int) -> list[str]:
             if len(names) == size:
                 candidates.append((table.anchor, names))
     lines = ctx.doc.lines
+    org = ctx.patterns.compile("{ORGS}|{ORG}")
+    for i in range(max(0, index - 5), index):  # a sentence that names them: 'X CCG, Y CCG and Z CCG'
+        names = [n for m in org.finditer(lines[i].text) for n in split_names(m.group(0), ctx.orgs)]
+        named = [n for n in names if ctx.orgs.code(n, "", ("ccg",))]
+        if len(named) == size == len(names):
+            candidates.append((i, named))
     start = None
     for i in range(index + 1):
         if i < len(lines) and lines[i].kind == "item":

@@ -26,7 +26,7 @@ from .ratings import add_rating
 log = logging.getLogger(__name__)
 
 _SENTENCE = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z0-9‘“'\"(•])")
-_QUOTED = re.compile(r"[“\"][^”\"]{30,}[”\"]")
+_QUOTED = re.compile(r"[“\"][^”\"]{30,}(?:[”\"]|$)")
 _LEADING = re.compile(r"^(?:(?:The|This|That|These|Those|A|An|Our|Your|Its|Their|Each|Every|All|Both|Other|Local|"
                       r"Neighbouring|Neighboring|Further|Among|Separately|Next|Nationally|Meanwhile|However|But|And|"
                       r"In|For|At|Of|By|Across|Around|Four|Five|Six|Seven|Three|Two|Ten|Only)\s+)+")
@@ -50,6 +50,7 @@ class Reader:
     last_org: list[str] = field(default_factory=list)
     last_rows: list[dict] = field(default_factory=list)
     first_period: str = ""
+    previous_text: str = ""
 
     def __post_init__(self) -> None:
         compile_ = self.ctx.patterns.compile
@@ -62,6 +63,8 @@ class Reader:
         self.others = [compile_(p) for p in data.rating_only]
         self.lead_in = [compile_(p) for p in data.lead_in]
         self.history = [compile_(p) for p in data.history]
+        self.not_ratings = [compile_(p) for p in data.not_ratings]
+        self.engagement = compile_(data.engagement) if data.engagement else None
         self.org = compile_(r"{ORGS}|{ORG}")
         self.rating = re.compile(rf"\b(?:{normalise.RATING})\b")
         self.period = compile_("{PERIOD}")
@@ -79,6 +82,7 @@ def rating_statement(ctx: Context, rule: Any) -> None:
     tables = sorted(ctx.doc.tables, key=lambda t: t.anchor)
     next_table = 0
     for index, line in enumerate(lines):
+        line = Line(_QUOTED.sub(lambda m: " " * len(m.group(0)), line.text), line.page, line.kind)
         while next_table < len(tables) and tables[next_table].anchor <= index:
             _subject_table(reader, tables[next_table])
             next_table += 1
@@ -155,10 +159,12 @@ def _parts(reader: Reader, text: str) -> list[Part]:
     parts: list[Part] = []
     for m in reader.org.finditer(text):
         printed = m.group(0)
-        trimmed = _LEADING.sub("", printed)
-        if "NHS " in trimmed[1:] and not trimmed.startswith("NHS"):
-            trimmed = trimmed[trimmed.index("NHS "):]
+        trimmed = _trim_name(ctx, _LEADING.sub("", printed))
         offset = m.start() + len(printed) - len(trimmed)
+        if re.search(r"(?i)\b(?:of|the|and|in|for)\s+(?:CCGs?|Clinical\s+Commissioning\s+Groups?)$", trimmed) or \
+                normalise.rating(trimmed.replace("CCG", "")):
+            parts.append(Part("other", offset, m.end(), None))  # 'assessment of CCGs', 'Outstanding CCGs'
+            continue
         counted = re.search(r"(?i)(?:^|\s)(?:" + normalise.NUMBER + r"|all|both|the)\s+$", text[: offset])
         plural = bool(re.search(r"(?:CCGs|Groups)$", trimmed))
         if (plural and (counted or re.match(normalise.NUMBER + r"\s", trimmed))) or re.match(
@@ -179,9 +185,33 @@ def _parts(reader: Reader, text: str) -> list[Part]:
                 parts.append(Part(kind, m.start(), m.end(), None))
     for m in reader.rating.finditer(text):
         before = text[: m.start()]
+        if before.endswith("/") or any(n.match(text, m.start()) for n in reader.not_ratings):
+            continue  # 'Green Star/Outstanding' is one rating; 'good quality care' is none
         role = "previous" if any(r.search(before) for r in reader.previous_before) else "rating"
         parts.append(Part(role, m.start(), m.end(), normalise.rating(m.group(0))))
     return sorted(parts, key=lambda p: p.start)
+
+
+def _trim_name(ctx: Context, name: str) -> str:
+    """Drop what a name shape swept up before the name itself: a person and a comma
+    ('Jane Smith, Hull CCG'), a sentence adverb ('Elsewhere Darlington CCG'), words before 'NHS'.
+    The reference list decides where a known name starts; otherwise the last comma-free part
+    is kept unless the whole is a known name."""
+    name = name.strip("‘’'\"“” ")
+    if re.search(r"(?:CCGs|Groups)$", name):
+        return name  # places sharing one plural: split later
+    if ctx.orgs.code(name, "", ("ccg",)):
+        return name
+    words = name.split()
+    for i in range(1, len(words) - 1):
+        tail = " ".join(words[i:])
+        if ctx.orgs.code(tail, "", ("ccg",)):
+            return tail
+    if "NHS " in name[1:] and not name.startswith("NHS"):
+        name = name[name.index("NHS "):]
+    if "," in name and not re.search(r"(?:CCGs|Groups)$", name):
+        name = name.rsplit(",", 1)[1].strip()
+    return name
 
 
 def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence: str
@@ -218,6 +248,9 @@ def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence:
             clause = text if len(currents) == 1 else window
             if not previous and any(u.search(clause) for u in reader.unchanged):
                 previous = r.value
+            if r.value in normalise.RAG and reader.engagement is not None and not (
+                    reader.engagement.search(text) or reader.engagement.search(reader.previous_text)):
+                continue  # a colour for something else: a financial plan, leadership
             for name in who:
                 for area in areas:
                     if (r.value in normalise.RAG) != (area == "patient_and_community_engagement"):
@@ -244,6 +277,7 @@ def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence:
     named = [p for p in subjects if p.kind == "org"]
     if named:
         reader.last_org = named[-1].value
+    reader.previous_text = text
     return lead
 
 
@@ -277,7 +311,9 @@ def _subject_for(reader: Reader, text: str, parts: list[Part], r: Part) -> list[
                 at -= 1
                 names = list(before[at].value) + names
         return names
-    if _areas_after(reader, text[r.end:]):
+    opening = text[: r.start]
+    if _areas_after(reader, text[r.end:]) and (len(opening.strip()) <= 12 or parts[0].kind == "rating") and not re.search(
+            r"(?i)\b(?:CCGs|all|each|every|both)\b", text):
         return list(reader.last_org)  # 'Good for cancer, requires improvement for mental health' under a lead-in
     return []
 
@@ -299,6 +335,8 @@ def _areas_before(reader: Reader, text: str, parts: list[Part], r: Part) -> list
     before = [p for p in parts if p.kind in ("org", "ref", "other", "rating", "previous") and p.end <= r.start]
     start = before[-1].end if before else 0
     gap = text[start: r.start]
+    if re.search(r"(?i)\b(?:all|both|each)\s+(?:(?:were|are)\s+(?:rated\s+)?)?\W?$", gap):
+        return _areas_in(reader, gap)  # 'dementia, maternity and mental health all require improvement'
     if not re.search(r"(?i)\b(?:was|were|is|are|has\s+been|have\s+been)\s+(?:also\s+)?(?:rated|judged|assessed)\s+(?:as\s+)?\W?$",
                      gap):
         return []
