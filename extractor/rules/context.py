@@ -51,13 +51,14 @@ class Context:
     def rule_id(self, rule: AnyRule) -> str:
         return f"{self.doc_type}/{rule.id}"
 
-    def period_before(self, index: int, pos: int | None = None) -> str:
-        """The last period stated before line ``index`` (and before ``pos`` within it)."""
+    def period_before(self, index: int, pos: int | None = None, anywhere: bool = True) -> str:
+        """The last period stated before line ``index`` (and before ``pos`` within it); else,
+        when ``anywhere``, the first the document states."""
         for i in range(min(index, len(self._periods) - 1), -1, -1):
             candidates = [p for at, p in self._periods[i] if i < index or pos is None or at <= pos]
             if candidates:
                 return candidates[-1]
-        return self.document_period()
+        return self.document_period() if anywhere else ""
 
     def document_period(self) -> str:
         for found in self._periods:

@@ -109,21 +109,34 @@ def count_statement(ctx: Context, rule: Any) -> None:
     guards = [compile_(p) for p in rule.guards]
     transitions = [compile_(p) for p in rule.transitions]
     pair = compile_(r"(?<![\w£.,/-])(?P<count>{NUMBER})(?![\d%.,]|\s*%|\s*per\s*cent)"
-                    r"(?P<between>(?:\s*\([^)]{0,30}\))?(?:\s+(?:of\s+the\s+)?{NUMBER})?(?:\s+{GROUPS})?"
+                    r"(?P<between>(?:\s*\([^)]{0,30}\))?"
+                    r"(?:\s+of\s+(?:the\s+)?(?:[A-Z][\w-]*\s+)*?(?:[A-Z][\w-]*['’]s\s+)?(?:{NUMBER}\s+)?(?:[A-Z][\w'’-]*\s+)*)?"
+                    r"(?:\s*{GROUPS})?(?:\s+or\s+\d+%)?"
                     r"(?:\s+(?:in|across)\s+(?:the\s+)?(?P<scope>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*))?"
                     r"(?:\s*\([^)]{0,30}\))?,?(?:\s+(?:were|was|are|have\s+been|had\s+been|been|also|all|rated|"
                     r"as|now|again|received|require|requires)){0,4})\s+{Q}(?P<rating>{RATING}){Q}")
     about_ccgs = compile_(r"(?i)\bCCGs\b|clinical\s+commissioning\s+groups")
+    # '(20 CCGs, 10%) were rated outstanding', '(51%, or 99 CCGs) were rated good'
+    paren = compile_(r"\((?:\d+%\s*,?\s*(?:or\s+)?)?(?P<count>{NUMBER})\s+{GROUPS}(?:\s*,\s*\d+%)?\)\s*,?\s*"
+                     r"(?:(?:were|are|was|have\s+been|been|rated|as)\s+){0,3}{Q}(?P<rating>{RATING}){Q}")
     lines = ctx.doc.lines
     for index, line in enumerate(lines):
         text = _QUOTED.sub(lambda m: " " * len(m.group(0)), line.text)
         previous_text = lines[index - 1].text if index else ""
         for start, sentence in _sentences(text):
+            context = previous_text + " " + text[:start]
             if any(g.search(sentence) for g in guards) or not any(c.search(sentence) for c in cues):
                 continue
-            if not about_ccgs.search(sentence) and not about_ccgs.search(previous_text):
+            if not about_ccgs.search(sentence) and not about_ccgs.search(context):
                 continue
             taken: list[tuple[int, int]] = []
+            scope_here = ""
+            for m in paren.finditer(sentence):
+                number = normalise.count(m.group("count"))
+                if number is not None:
+                    taken.append((m.start(), m.end()))
+                    _emit_count(ctx, rule, index, line, sentence, start + m.start(), number,
+                                normalise.rating(m.group("rating")), "", _count_scope(sentence, m, paren=True))
             for regex in transitions:
                 for m in regex.finditer(sentence):
                     number = normalise.count(m.group("count"))
@@ -133,16 +146,16 @@ def count_statement(ctx: Context, rule: Any) -> None:
                     _emit_count(ctx, rule, index, line, sentence, start + m.start(), number,
                                 normalise.rating(m.group("rating")), normalise.rating(m.group("previous")), "")
             for m in pair.finditer(sentence):
-                if any(a <= m.start() < b for a, b in taken):
+                if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
                     continue
-                if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?$", sentence[: m.start()]):
-                    continue  # 'one of only 24 CCGs rated outstanding' is that CCG's rating
+                if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?$|\bone\s+in\s+$", sentence[: m.start()]):
+                    continue  # 'one of only 24 CCGs rated outstanding' is that CCG's rating; 'one in ten' a share
                 if re.search(r"(?i)\b(?:from|to)\s+$", sentence[: m.start("rating")][-8:]):
                     continue
                 number = normalise.count(m.group("count"))
                 if number is None or (m.group("count").isdigit() and len(m.group("count")) == 4):
                     continue
-                scope = _count_scope(sentence, m)
+                scope = scope_here = _count_scope(sentence, m) or scope_here
                 _emit_count(ctx, rule, index, line, sentence, start + m.start(), number,
                             normalise.rating(m.group("rating")), "", scope)
 
@@ -185,7 +198,8 @@ def _parts(reader: Reader, text: str) -> list[Part]:
                 parts.append(Part(kind, m.start(), m.end(), None))
     for m in reader.rating.finditer(text):
         before = text[: m.start()]
-        if before.endswith("/") or any(n.match(text, m.start()) for n in reader.not_ratings):
+        if before.endswith("/") or any(n.match(text, m.start()) for n in reader.not_ratings) or re.search(
+                rf"\b(?:{normalise.RATING})\W*\s+(?:and\s*/\s*)?or\s+\W?$", before):
             continue  # 'Green Star/Outstanding' is one rating; 'good quality care' is none
         role = "previous" if any(r.search(before) for r in reader.previous_before) else "rating"
         parts.append(Part(role, m.start(), m.end(), normalise.rating(m.group(0))))
@@ -225,7 +239,7 @@ def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence:
     guarded = any(g.search(text) for g in reader.guards)
     cued = any(c.search(text) for c in reader.cues)
     lead = None
-    if not guarded and text.rstrip().endswith(":") and any(r.search(text) for r in reader.lead_in):
+    if not guarded and text.rstrip().endswith((":", ";")) and any(r.search(text) for r in reader.lead_in):
         period = normalise.period(text) or ctx.period_before(index, start) or reader.first_period
         if ratings and re.search(r"(?i)\b(?:CCGs|clinical\s+commissioning\s+groups)\b", text):
             return ([], f"{period}|{ratings[0].value}")  # 'The CCGs rated inadequate are:' then their names
@@ -242,6 +256,8 @@ def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence:
                 log.debug("rating without a subject on line %d: %s", index, text[:80])
                 continue
             window = text[r.end: nxt]
+            if re.match(r"(?i)\W*(?:for|on|in|against)\s+(?:the\s+other|the\s+remaining|both|all|each)\b", window):
+                continue  # 'good on the other two': areas the sentence does not name
             areas = _areas_after(reader, window) or _areas_before(reader, text, parts, r) or ["overall"]
             period = _period_for(reader, index, start, text, r, nxt)
             previous = _previous_for(parts, r, text, nxt)
@@ -264,13 +280,19 @@ def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence:
                                at=ctx.at_line(index, start + r.start))
                     emitted += ctx.records["ratings"][before:]
     elif not guarded and not ratings and parts and reader.last_rows:
-        # 'This is an improvement on last year's rating of Good': the previous rating of the last statement
+        # 'This is an improvement on last year's rating of Good', 'It had been rated inadequate since
+        # 2015/16': the previous rating of the last statement, and a row of its own when its year is printed
         previous = [p for p in parts if p.kind == "previous"]
         if previous and not [p for p in subjects if p.kind == "org"]:
             for row in reader.last_rows:
                 if not row["previous_rating"] and row["assessment"] == "overall":
                     row["previous_rating"] = previous[0].value
                     row["direction"] = normalise.direction(row["previous_rating"], row["rating"])
+            year = reader.period.search(text, previous[0].end)
+            if year and len(previous) == 1 and reader.last_rows[0]["assessment"] == "overall":
+                add_rating(ctx, reader.rule, reader.last_rows[0]["organisation"], normalise.period(year.group(0)),
+                           "overall", line.page, sentence.strip(), rating=str(previous[0].value),
+                           at=ctx.at_line(index, start + previous[0].start))
     if emitted:
         reader.last_rows = emitted
         reader.first_period = reader.first_period or next((row["period"] for row in emitted if row["period"]), "")
@@ -337,7 +359,8 @@ def _areas_before(reader: Reader, text: str, parts: list[Part], r: Part) -> list
     gap = text[start: r.start]
     if re.search(r"(?i)\b(?:all|both|each)\s+(?:(?:were|are)\s+(?:rated\s+)?)?\W?$", gap):
         return _areas_in(reader, gap)  # 'dementia, maternity and mental health all require improvement'
-    if not re.search(r"(?i)\b(?:was|were|is|are|has\s+been|have\s+been)\s+(?:also\s+)?(?:rated|judged|assessed)\s+(?:as\s+)?\W?$",
+    if not re.search(r"(?i)\b(?:was|were|is|are|has\s+been|have\s+been)\s+(?:also\s+)?"
+                     r"(?:rated|judged|assessed|labelled|graded|deemed|found|marked|scored)\s+(?:as\s+|to\s+be\s+)?\W?$",
                      gap):
         return []
     return _areas_in(reader, gap)[:1]
@@ -364,7 +387,8 @@ def _period_for(reader: Reader, index: int, start: int, text: str, r: Part, nxt:
     before = [m for m in reader.period.finditer(text, 0, r.start)]
     if before:
         return normalise.period(before[-1].group(0))
-    return reader.ctx.period_before(index, start) or _document_period(reader.ctx) or reader.first_period
+    return (reader.ctx.period_before(index, start, anywhere=False) or _document_period(reader.ctx)
+            or reader.first_period or reader.ctx.period_before(index, start))
 
 
 def _previous_for(parts: list[Part], r: Part, text: str, nxt: int) -> str:
@@ -496,8 +520,8 @@ def _published_in_text(ctx: Context) -> str:
     return ""
 
 
-def _count_scope(sentence: str, m: re.Match[str]) -> str:
-    if m.group("scope"):
+def _count_scope(sentence: str, m: re.Match[str], paren: bool = False) -> str:
+    if not paren and m.group("scope"):
         return normalise.clean(m.group("scope"))
     before = sentence[: m.start()]
     place = re.search(r"\b(?:[Ii]n|[Aa]cross)\s+(?:the\s+)?(?P<p>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*),?\s*$", before)
@@ -526,5 +550,6 @@ def _emit_count(ctx: Context, rule: Any, index: int, line: Line, sentence: str, 
         assessment = "overall"
     ctx.emit("rating_counts", rule, line.page, evidence, ctx.at_line(index, pos),
              scope=scope or ctx.scope() or "England",
-             period=ctx.period_before(index, pos) if not normalise.period(sentence) else normalise.period(sentence),
+             period=normalise.period(sentence) or ctx.period_before(index, pos) or _document_period(ctx)
+             or next((r["period"] for r in ctx.records["ratings"] if r["period"]), ""),
              assessment=assessment, previous_rating=previous, rating=rating, count=number)
