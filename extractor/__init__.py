@@ -3,11 +3,13 @@
 ``from extractor import extract`` is the public entry point; see the README.
 """
 
+from typing import Any
+
 __version__ = "0.2.0"
 __all__ = ["extract", "Extraction", "__version__"]
 
 
-def __getattr__(name):  # the API loads its libraries only when first used
+def __getattr__(name: str) -> Any:  # the API loads its libraries only when first used
     if name in ("extract", "Extraction"):
         from . import api
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .needles import may_match
-from .patterns import Patterns
+from .patterns import Cue, Patterns, Structure
 
 _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+[A-Z]", re.M)
 _ITEM = re.compile(r"^\s*[\u2022\u25cf\u25aa\uf0b7\uf0a7\-\*]\s+\S", re.M)
@@ -21,7 +22,7 @@ class Score:
     blocked: str = ""
 
 
-def features(text: str, fmt: str, items: int = 0, tables: int = 0) -> dict[str, float]:
+def features(text: str, fmt: str, items: int = 0, tables: int = 0) -> dict[str, int | str]:
     return {
         "numbered_paragraphs": len(_NUMBERED.findall(text)),
         "list_items": max(items, len(_ITEM.findall(text))),
@@ -32,7 +33,7 @@ def features(text: str, fmt: str, items: int = 0, tables: int = 0) -> dict[str, 
 
 def classify(patterns: Patterns, text: str, fmt: str, items: int = 0, tables: int = 0) -> tuple[str, list[Score]]:
     """The best-scoring type at or above its threshold, else ``unknown``; and every type's score."""
-    found = features(text, fmt, items, tables)
+    found: dict[str, Any] = features(text, fmt, items, tables)
     folded = text.casefold()
 
     def search(pattern: str) -> bool:
@@ -40,6 +41,7 @@ def classify(patterns: Patterns, text: str, fmt: str, items: int = 0, tables: in
         return may_match(regex, folded) and regex.search(text) is not None
 
     scores = []
+    cue: Cue | Structure
     for name, pf in patterns.types.items():
         rules = pf.classify
         score = Score(name, 0.0, rules.threshold)

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
 from .orgs import Organisations
 from .patterns import Patterns
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.pipeline import EntityRuler
 
 _SUFFIXES = re.compile(r"\s+(nhs\s+foundation\s+trust|nhs\s+trust|ccg)$", re.I)
 _PRINTED_SUFFIX = re.compile(r"^\s+(?:NHS\s+)?(?:Foundation\s+)?Trust\b|^\s+CCG\b")
@@ -24,20 +29,22 @@ _DEFINITION = re.compile(
 
 
 @lru_cache(maxsize=4)
-def _pipeline(entity_patterns: tuple):
+def _pipeline(entity_patterns: tuple[Any, ...]) -> Language:
     import spacy
 
     nlp = spacy.blank("en")
     # Names from the reference list come first; the vocabulary's token patterns then add only
     # names that overlap none of them, so a known name is never swallowed by a looser pattern.
-    known = nlp.add_pipe("entity_ruler", name="reference_names", config={"phrase_matcher_attr": "LOWER"})
+    known = cast("EntityRuler", nlp.add_pipe("entity_ruler", name="reference_names",
+                                             config={"phrase_matcher_attr": "LOWER"}))
     names: set[str] = set()
     for name in Organisations.load().names(("ccg", "trust", "nhs_england", "region")):
         for variant in _variants(name):
             if len(variant.split()) >= 2:
                 names.add(variant.lower())
     known.add_patterns([{"label": "ORG", "pattern": n, "id": "reference"} for n in sorted(names)])
-    shapes = nlp.add_pipe("entity_ruler", name="name_shapes", config={"validate": True, "overwrite_ents": False})
+    shapes = cast("EntityRuler", nlp.add_pipe("entity_ruler", name="name_shapes",
+                                              config={"validate": True, "overwrite_ents": False}))
     shapes.add_patterns([dict(p) for p in _thaw(entity_patterns)])
     return nlp
 
@@ -50,7 +57,7 @@ def _variants(name: str) -> set[str]:
     return found | {_HYPHENATED.sub(r"-\1-", v) for v in found}
 
 
-def _freeze(value):
+def _freeze(value: Any) -> Any:
     if isinstance(value, dict):
         return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
     if isinstance(value, list):
@@ -58,7 +65,7 @@ def _freeze(value):
     return value
 
 
-def _thaw(value):
+def _thaw(value: Any) -> Any:
     if isinstance(value, tuple) and value[:1] == ("__list__",):
         return [_thaw(v) for v in value[1:]]
     if isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value):

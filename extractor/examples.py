@@ -4,6 +4,8 @@ example of every rule; ``nhs-extract rules --check`` does the same for a user's 
 
 from __future__ import annotations
 
+from typing import Any
+
 from .model import Document, Line, Table
 from .orgs import Organisations
 from .patterns import AnyRule, Example, Patterns
@@ -35,7 +37,7 @@ def example_document(example: Example) -> Document:
     return doc
 
 
-def run_rule(patterns: Patterns, rule: AnyRule, example: Example) -> dict[str, list[dict]]:
+def run_rule(patterns: Patterns, rule: AnyRule, example: Example) -> dict[str, list[dict[str, Any]]]:
     """The rows one rule gives on an example, merged as the pipeline merges them."""
     doc = example_document(example)
     ctx = Context(doc, patterns, example.doc_type, Organisations.load())
@@ -72,5 +74,5 @@ def failures(patterns: Patterns, rule: AnyRule) -> list[str]:
     return problems
 
 
-def _short(row: dict) -> dict:
+def _short(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if v not in ("", None) and k not in ("doc_id", "evidence", "rule", "_at")}

@@ -10,15 +10,28 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from .pipeline import FileResult
 
-TABLE = {"stroke": (31, 119, 180), "fill": (31, 119, 180, 25), "stroke_width": 3}
-SOURCE = {"stroke": (255, 127, 14), "fill": (255, 127, 14, 45), "stroke_width": 2}
+if TYPE_CHECKING:
+    from pdfplumber.page import Page
+
+Box = tuple[float, float, float, float]
+
+
+class _Style(TypedDict):
+    stroke: tuple[int, int, int]
+    fill: tuple[int, int, int, int]
+    stroke_width: int
+
+
+TABLE: _Style = {"stroke": (31, 119, 180), "fill": (31, 119, 180, 25), "stroke_width": 3}
+SOURCE: _Style = {"stroke": (255, 127, 14), "fill": (255, 127, 14, 45), "stroke_width": 2}
 _WORDS = 10  # a sentence is found by its first words; enough to be unique on a page
 
 
-def _find(page, text: str) -> tuple | None:
+def _find(page: Page, text: str) -> Box | None:
     """The box of ``text`` on ``page``, found by its first words (fewer when a line break
     or a wrapped table cell interrupts them)."""
     tokens = text.split()
@@ -31,7 +44,7 @@ def _find(page, text: str) -> tuple | None:
     return None
 
 
-def _source_boxes(page, row: dict) -> list[tuple]:
+def _source_boxes(page: Page, row: dict[str, Any]) -> list[Box]:
     """Where a record's evidence is printed: a sentence, or a table row's cells, the later
     cells looked for only on the band of the page where the row's first cell is."""
     evidence = row.get("evidence") or row.get("achievement") or row.get("indicator") or ""
@@ -54,7 +67,7 @@ def write_images(pdf_bytes: bytes, result: FileResult, folder: Path, stem: str, 
 
     import pdfplumber
 
-    by_page: dict[int, list[dict]] = {}
+    by_page: dict[int, list[dict[str, Any]]] = {}
     for rows in result.records.values():
         for row in rows:
             if str(row.get("page", "")).isdigit():
@@ -68,7 +81,7 @@ def write_images(pdf_bytes: bytes, result: FileResult, folder: Path, stem: str, 
                 picture = page.to_image(resolution=resolution)
                 for region_page, bbox, _source in result.regions:
                     if region_page == number:
-                        picture.draw_rect(tuple(bbox), **TABLE)
+                        picture.draw_rect(cast(Box, tuple(bbox)), **TABLE)
                 for row in by_page[number]:
                     for box in _source_boxes(page, row):
                         picture.draw_rect(box, **SOURCE)

@@ -54,7 +54,8 @@ class Document:
     fast_text: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     has_images: bool = False
-    regions: list[tuple[int, tuple, str]] = field(default_factory=list)  # (page, bbox, source) of each table found
+    # (page, bbox, source) of each table found
+    regions: list[tuple[int | None, tuple[float, ...], str]] = field(default_factory=list)
     masthead: str = ""  # a web page's <title>, header and footer: who published it, when the body does not say
 
 

@@ -11,12 +11,14 @@ is in the (case-folded) text, the regex need not run.  The answer is only ever
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any, cast
 
 try:  # the parser moved in Python 3.11; both spellings are the standard library's own
-    from re import _parser as sre_parse
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
+    import sre_parse
 
 _MIN_LENGTH = 3  # shorter needles occur everywhere and save nothing
 _REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT} | (
@@ -24,12 +26,12 @@ _REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT} | (
 )
 
 
-def _required(items) -> list[frozenset[str]]:
+def _required(items: Iterable[tuple[Any, Any]]) -> list[frozenset[str]]:
     """Each element is a set of strings of which a match holds at least one."""
     found: list[frozenset[str]] = []
     run: list[str] = []
 
-    def flush():
+    def flush() -> None:
         if run:
             found.append(frozenset(["".join(run)]))
             run.clear()
@@ -44,7 +46,7 @@ def _required(items) -> list[frozenset[str]]:
         elif op is sre_parse.BRANCH:
             options = [_best(_required(branch)) for branch in arg[1]]
             if all(options):
-                found.append(frozenset().union(*options))
+                found.append(frozenset().union(*cast(list[frozenset[str]], options)))
         elif op in _REPEATS and arg[0] >= 1:
             found.extend(_required(arg[2]))
     flush()
@@ -62,7 +64,7 @@ def _best(candidates: list[frozenset[str]]) -> frozenset[str] | None:
 
 
 @lru_cache(maxsize=4096)
-def needles(regex: re.Pattern) -> frozenset[str] | None:
+def needles(regex: re.Pattern[str]) -> frozenset[str] | None:
     """Case-folded strings one of which every match of ``regex`` contains; None when unknown."""
     try:
         tree = sre_parse.parse(regex.pattern, regex.flags)
@@ -71,7 +73,7 @@ def needles(regex: re.Pattern) -> frozenset[str] | None:
     return _best(_required(list(tree)))
 
 
-def candidates(regex: re.Pattern, folded_lines: list[str]) -> set[int] | range:
+def candidates(regex: re.Pattern[str], folded_lines: list[str]) -> set[int] | range:
     """Indexes of the lines (given case-folded) in which ``regex`` may match."""
     found = needles(regex)
     if found is None:
@@ -79,7 +81,7 @@ def candidates(regex: re.Pattern, folded_lines: list[str]) -> set[int] | range:
     return {i for needle in found for i, line in enumerate(folded_lines) if needle in line}
 
 
-def may_match(regex: re.Pattern, folded_text: str) -> bool:
+def may_match(regex: re.Pattern[str], folded_text: str) -> bool:
     """False only when ``regex`` cannot match the text whose ``str.casefold()`` is given."""
     found = needles(regex)
     return found is None or any(n in folded_text for n in found)

@@ -234,7 +234,7 @@ def money(text: str | None, multiplier: int = 1) -> tuple[int, int] | None:
     return (-pounds if negative else pounds), step
 
 
-def arithmetic(budget, expenditure, variance, step: int) -> str:
+def arithmetic(budget: int | None, expenditure: int | None, variance: int | None, step: int) -> str:
     """``ok`` when budget - expenditure = variance within half a unit of the last printed digit."""
     if budget is None or expenditure is None or variance is None:
         return ""

@@ -29,9 +29,9 @@ def norm(name: str) -> str:
 
 
 class Organisations:
-    def __init__(self, rows: list[dict]):
+    def __init__(self, rows: list[dict[str, str]]):
         self.rows = rows
-        self._by_name: dict[str, list[dict]] = {}
+        self._by_name: dict[str, list[dict[str, str]]] = {}
         for row in rows:
             self._by_name.setdefault(norm(row["name"]), []).append(row)
         self._names = sorted(self._by_name)
@@ -40,7 +40,8 @@ class Organisations:
     @lru_cache(maxsize=1)
     def load(cls) -> Organisations:
         path = resources.files("extractor.data") / "organisations.csv"
-        with path.open(encoding="utf-8", newline="") as fh:
+        # the Traversable stub has no newline argument; pathlib.Path and zipfile.Path take it
+        with path.open(encoding="utf-8", newline="") as fh:  # type: ignore[call-overload]
             return cls(list(csv.DictReader(fh)))
 
     def code(self, name: str, period: str = "", kinds: tuple[str, ...] = ("ccg", "trust", "nhs_england", "region")) -> str:
@@ -63,7 +64,7 @@ class Organisations:
         return sorted({r["name"] for r in self.rows if r["kind"] in kinds})
 
 
-def _pick(candidates: list[dict], period: str) -> str:
+def _pick(candidates: list[dict[str, str]], period: str) -> str:
     codes = {r["code"] for r in candidates}
     if len(codes) == 1:
         return codes.pop()

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
@@ -342,7 +342,7 @@ class Patterns:
         if data is None:
             return
         before = len(errors)
-        raw_rules = data.get("rules") if isinstance(data.get("rules"), list) else []
+        raw_rules: list[Any] = data["rules"] if isinstance(data.get("rules"), list) else []
         rules: list[AnyRule] = []
         for i, raw in enumerate(raw_rules):
             rule_id = raw.get("id", f"rules.{i}") if isinstance(raw, dict) else f"rules.{i}"
@@ -359,7 +359,7 @@ class Patterns:
         head = {k: v for k, v in data.items() if k != "rules"}
         model: type[TypeFile] | type[LibraryFile] = TypeFile if "doc_type" in data else LibraryFile
         try:
-            parsed = model(**head, **({"path": str(path)} if model is TypeFile else {}))
+            parsed = model(**head, **cast(dict[str, Any], {"path": str(path)} if model is TypeFile else {}))
         except ValidationError as exc:
             for e in exc.errors():
                 line = lines.get(tuple(e["loc"][:1]), 0)

@@ -18,12 +18,16 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
 from .model import Document, Line, LoadError, Table
 from .normalise import clean, join_broken_lines, strip_bullet
+
+if TYPE_CHECKING:
+    from pdfplumber.page import Page
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +111,14 @@ def _useful_title(title: str) -> str:
     return "" if _PLACEHOLDER_TITLE.match(title) else title
 
 
-def _metadata(pdf) -> dict[str, str]:
+def _metadata(pdf: pdfium.PdfDocument) -> dict[str, str]:
     try:
         return {k: clean(v) for k, v in pdf.get_metadata_dict(skip_empty=True).items()}
     except Exception:  # broken info dictionaries are common and never fatal
         return {}
 
 
-def _page_lines(text_page, text: str, page: int, height: float) -> list[_Raw]:
+def _page_lines(text_page: pdfium.PdfTextPage, text: str, page: int, height: float) -> list[_Raw]:
     """Physical lines with positions; pdfium's soft-hyphen mark starts a new line."""
     out, offset = [], 0
     for chunk in text.split("\r\n"):
@@ -157,7 +161,7 @@ def _find_tables(data: bytes, pages: list[int]) -> list[Table]:
     return found
 
 
-def _whitespace_tables(page, number: int, taken: list[tuple]) -> list[Table]:
+def _whitespace_tables(page: Page, number: int, taken: list[tuple[float, float, float, float]]) -> list[Table]:
     """Tables without ruling lines, read the way a person does.
 
     The body is a run of rows holding two or more amounts, with wrapped label
@@ -191,13 +195,14 @@ def _whitespace_tables(page, number: int, taken: list[tuple]) -> list[Table]:
     return tables
 
 
-def _inside(word, box) -> bool:
+def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
     x0, top, x1, bottom = box
-    return word["x0"] >= x0 - 1 and word["x1"] <= x1 + 1 and word["top"] >= top - 1 and word["bottom"] <= bottom + 1
+    return bool(word["x0"] >= x0 - 1 and word["x1"] <= x1 + 1
+                and word["top"] >= top - 1 and word["bottom"] <= bottom + 1)
 
 
-def _group_rows(words) -> list[list[dict]]:
-    rows: list[list[dict]] = []
+def _group_rows(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    rows: list[list[dict[str, Any]]] = []
     for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
         if rows and abs(rows[-1][0]["top"] - word["top"]) < 3:
             rows[-1].append(word)
@@ -206,11 +211,11 @@ def _group_rows(words) -> list[list[dict]]:
     return [sorted(r, key=lambda w: w["x0"]) for r in rows]
 
 
-def _numeric_cells(row) -> int:
+def _numeric_cells(row: list[dict[str, Any]]) -> int:
     return sum(bool(_AMOUNT_CELL.match(w["text"])) for w in row)
 
 
-def _amount_columns(body) -> list[list[float]]:
+def _amount_columns(body: list[list[dict[str, Any]]]) -> list[list[float]]:
     """[x0, x1] of each column of amounts whose right edges line up over two or more rows."""
     clusters: list[list[float]] = []  # [x0, x1, hits]
     for row in body:
@@ -226,13 +231,13 @@ def _amount_columns(body) -> list[list[float]]:
     return sorted([c[:2] for c in clusters if c[2] >= 2])
 
 
-def _label_only(row, body) -> bool:
+def _label_only(row: list[dict[str, Any]], body: list[list[dict[str, Any]]]) -> bool:
     """A row that only continues the label column (a wrapped organisation name)."""
     first_amount = min((w["x0"] for r in body for w in r if _AMOUNT_CELL.match(w["text"])), default=0)
     return _numeric_cells(row) == 0 and row[-1]["x1"] < first_amount
 
 
-def _column_of(word, columns) -> int:
+def _column_of(word: dict[str, Any], columns: list[list[float]]) -> int:
     """0 for the label column, k for the k-th amount column, -1 when the word crosses a gap."""
     for k, (x0, x1) in enumerate(columns, start=1):
         if word["x1"] > x0 - 25 and word["x0"] < x1 + 15:
@@ -240,9 +245,10 @@ def _column_of(word, columns) -> int:
     return 0 if word["x1"] < columns[0][0] - 5 else -1
 
 
-def _header_rows(rows, start: int, columns) -> list[list[dict]]:
+def _header_rows(rows: list[list[dict[str, Any]]], start: int,
+                 columns: list[list[float]]) -> list[list[dict[str, Any]]]:
     """Up to four rows directly above the body whose words each sit in one column."""
-    head: list[list[dict]] = []
+    head: list[list[dict[str, Any]]] = []
     k = start - 1
     while k >= 0 and len(head) < 4:
         row = rows[k]
@@ -257,7 +263,8 @@ def _header_rows(rows, start: int, columns) -> list[list[dict]]:
     return head
 
 
-def _grid(head, body, columns, number: int) -> Table | None:
+def _grid(head: list[list[dict[str, Any]]], body: list[list[dict[str, Any]]], columns: list[list[float]],
+          number: int) -> Table | None:
     grid: list[list[str]] = []
     for index, row in enumerate(head + body):
         cells = [""] * (len(columns) + 1)
@@ -296,7 +303,7 @@ def _assemble(doc: Document, raws: list[_Raw], tables: list[Table]) -> None:
     block: list[_Raw] = []
     kind = "text"
 
-    def flush():
+    def flush() -> None:
         nonlocal block, kind
         if block:
             text = join_broken_lines([r.text for r in block], vocabulary)
@@ -309,7 +316,7 @@ def _assemble(doc: Document, raws: list[_Raw], tables: list[Table]) -> None:
 
     placed: set[int] = set()
     previous: _Raw | None = None
-    def place_rest(page):
+    def place_rest(page: int) -> None:
         for table in by_page.get(page, []):
             if id(table) not in placed:
                 flush()
@@ -322,6 +329,7 @@ def _assemble(doc: Document, raws: list[_Raw], tables: list[Table]) -> None:
                 place_rest(previous.page)
                 previous = None
         for table in by_page.get(raw.page, []):
+            assert table.bbox is not None  # every table found on a PDF page has its box
             if id(table) not in placed and raw.top >= table.bbox[1] - 2:
                 flush()
                 _attach_table(doc, table)
@@ -357,6 +365,7 @@ def _attach_table(doc: Document, table: Table) -> None:
 
 
 def _in_table(raw: _Raw, table: Table) -> bool:
+    assert table.bbox is not None
     x0, top, x1, bottom = table.bbox
     middle = (raw.top + raw.bottom) / 2
     return top - 1 <= middle <= bottom + 1 and raw.x0 >= x0 - 3 and raw.x1 <= x1 + 3

@@ -6,7 +6,6 @@ import pytest
 from click.testing import CliRunner
 
 from extractor import output
-from extractor.check import compare
 from extractor.cli import cli
 from extractor.schema import TABLES
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..entities import EntityFinder
-from ..patterns import AnyRule as Rule
+from ..patterns import AchievementList
 from .context import Context
 
 
-def achievement_list(ctx: Context, rule: Rule) -> None:
+def achievement_list(ctx: Context, rule: AchievementList) -> None:
     cues = [ctx.patterns.compile(h.pattern) for h in rule.headings]
     lines = ctx.doc.lines
     finder: EntityFinder | None = None

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .. import normalise
 from ..model import Table
 from ..patterns import AnyRule as Rule
+from ..patterns import BudgetSentence, BudgetTable
 from .context import Context
 
 _MONEY_COLUMNS = ("budget", "expenditure", "variance")
 
 
-def _columns(ctx: Context, rule: Rule, header_rows: list[list[str]]) -> dict[str, int]:
+def _columns(ctx: Context, rule: BudgetTable, header_rows: list[list[str]]) -> dict[str, int]:
     """Map budget/expenditure/variance/organisation to column indexes from the header text."""
     width = max(len(r) for r in header_rows)
     labels = [" ".join(r[i] for r in header_rows if i < len(r)) for i in range(width)]
@@ -39,7 +41,7 @@ def _header_depth(table: Table) -> int:
     return depth
 
 
-def budget_table(ctx: Context, rule: Rule) -> None:
+def budget_table(ctx: Context, rule: BudgetTable) -> None:
     total_re = ctx.patterns.compile(rule.headers.total)
     for table in ctx.doc.tables:
         depth = _header_depth(table)
@@ -53,7 +55,7 @@ def budget_table(ctx: Context, rule: Rule) -> None:
         header_text = " ".join(" ".join(r) for r in header)
         multiplier = normalise.unit_multiplier(header_text) or normalise.unit_multiplier(table.caption) or 1
         period = ctx.table_period(table)
-        body: list[dict] = []
+        body: list[dict[str, Any]] = []
         for i in range(depth, len(table.rows)):
             row = table.rows[i]
             if [c.lower() for c in row] == [c.lower() for c in table.rows[0]]:
@@ -64,9 +66,9 @@ def budget_table(ctx: Context, rule: Rule) -> None:
             if not label or not any(amounts.values()):
                 continue
             step = max((a[1] for a in amounts.values() if a), default=1)
-            values = {f"{k}_gbp": (amounts[k][0] if amounts[k] else None) for k in _MONEY_COLUMNS}
+            values = {f"{k}_gbp": (a[0] if (a := amounts[k]) else None) for k in _MONEY_COLUMNS}
             is_total = bool(total_re.search(label))
-            record = dict(
+            record: dict[str, Any] = dict(
                 organisation="" if is_total else (label if "organisation" in cols or "line" not in cols else ""),
                 budget_line="total" if is_total else (label if "line" in cols and "organisation" not in cols else ""),
                 period=period, **values, page=table.row_page(i), evidence=" | ".join(row), step=step,
@@ -80,7 +82,7 @@ def budget_table(ctx: Context, rule: Rule) -> None:
             _emit_budget(ctx, rule, record)
 
 
-def _orient_variance(body: list[dict]) -> None:
+def _orient_variance(body: list[dict[str, Any]]) -> None:
     """Tables print the variance either way round (underspend or overspend positive), and
     the header words do not say which reliably.  Read it as a person checks it: when the
     rows only add up with the variance's sign turned, turn it (variance = budget - expenditure)."""
@@ -97,7 +99,7 @@ def _orient_variance(body: list[dict]) -> None:
                 r["variance_gbp"] = -r["variance_gbp"]
 
 
-def _check_total(ctx: Context, total: dict, body: list[dict]) -> None:
+def _check_total(ctx: Context, total: dict[str, Any], body: list[dict[str, Any]]) -> None:
     for column in ("budget_gbp", "expenditure_gbp", "variance_gbp"):
         parts = [r[column] for r in body if r[column] is not None and r["budget_line"] != "total"]
         if total[column] is None or not parts:
@@ -107,7 +109,7 @@ def _check_total(ctx: Context, total: dict, body: list[dict]) -> None:
             ctx.note(f"budget total differs from its rows: {column} printed {total[column]}, rows sum to {sum(parts)} (page {total['page'] or '-'})")
 
 
-def _emit_budget(ctx: Context, rule: Rule, record: dict) -> None:
+def _emit_budget(ctx: Context, rule: Rule, record: dict[str, Any]) -> None:
     step = record.pop("step")
     evidence = record.pop("evidence")
     page = record.pop("page")
@@ -121,7 +123,7 @@ def _emit_budget(ctx: Context, rule: Rule, record: dict) -> None:
              org_code=ctx.orgs.code(name, record["period"]) if name else "", **record)
 
 
-def budget_sentence(ctx: Context, rule: Rule) -> None:
+def budget_sentence(ctx: Context, rule: BudgetSentence) -> None:
     for index, line, m in ctx.matches(rule):
         groups = m.groupdict()
         amounts = {k: normalise.money(groups.get(k)) for k in _MONEY_COLUMNS}
@@ -129,11 +131,11 @@ def budget_sentence(ctx: Context, rule: Rule) -> None:
             continue
         step = max(a[1] for a in amounts.values() if a)
         name = normalise.clean(groups.get("org") or "")
-        record = dict(
+        record: dict[str, Any] = dict(
             organisation=name,
             budget_line=normalise.clean(groups.get("line") or "").lower(),
             period=normalise.period(groups.get("period")) or ctx.period_before(index, m.start()),
-            **{f"{k}_gbp": (amounts[k][0] if amounts[k] else None) for k in _MONEY_COLUMNS},
+            **{f"{k}_gbp": (a[0] if (a := amounts[k]) else None) for k in _MONEY_COLUMNS},
             page=line.page, evidence=ctx.sentence(line.text, m.start(), m.end()), step=step,
             at=ctx.at_line(index, m.start()),
         )

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import normalise
-from ..model import Document, Table
+from ..model import Document, Line, Table
 from ..needles import candidates
 from ..orgs import Organisations
-from ..patterns import AnyRule, Patterns
+from ..patterns import AnyRule, Patterns, SentenceRule
 from ..schema import TABLES
 
 # 'from 2016-17', 'until 2019/20': a year the statement points to, not the year it reports
@@ -25,8 +27,9 @@ class Context:
     patterns: Patterns
     doc_type: str
     orgs: Organisations
-    records: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES if t != "documents"})
-    fired: Counter = field(default_factory=Counter)
+    records: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {t: [] for t in TABLES if t != "documents"})
+    fired: Counter[str] = field(default_factory=Counter)
     trace: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     partial: bool = False
@@ -97,7 +100,7 @@ class Context:
         last = min((b for b in bounds if b > max(end - 1, start)), default=len(text))
         return text[first:last].strip()
 
-    def matches(self, rule: AnyRule):
+    def matches(self, rule: SentenceRule) -> Iterator[tuple[int, Line, re.Match[str]]]:
         """Every match of the rule's patterns over the running text: (line index, line, match).
 
         A later pattern's match may not start inside an earlier one's; when it would, the
@@ -136,8 +139,8 @@ class Context:
         """A table row's place: the table sits just before the line ``table.anchor``."""
         return table.anchor - 0.5 + min(row, 4999) / 10000
 
-    def emit(self, table: str, rule: AnyRule, page: int | None, evidence: str, at: float = 0.0, **values) -> None:
-        row = {column: "" for column in TABLES[table]}
+    def emit(self, table: str, rule: AnyRule, page: int | None, evidence: str, at: float = 0.0, **values: Any) -> None:
+        row: dict[str, Any] = {column: "" for column in TABLES[table]}
         row.update({k: ("" if v is None else v) for k, v in values.items()})
         row["doc_id"] = self.doc.doc_id
         row["page"] = page if page is not None else ""
@@ -155,6 +158,6 @@ class Context:
         self.partial = self.partial or partial
 
 
-def _summary(row: dict) -> str:
+def _summary(row: dict[str, Any]) -> str:
     keys = ("organisation", "scope", "budget_line", "indicator", "achievement", "rating", "count", "budget_gbp")
     return ", ".join(f"{k}={str(row[k])[:40]}" for k in keys if row.get(k) not in ("", None))

@@ -3,18 +3,20 @@ pages, or the same annex written as domain and area headings over bulleted indic
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import normalise
-from ..patterns import AnyRule as Rule
+from ..patterns import IndicatorList, IndicatorTable
 from .context import Context
 
 
-def indicator_table(ctx: Context, rule: Rule) -> None:
+def indicator_table(ctx: Context, rule: IndicatorTable) -> None:
     indicator_re = ctx.patterns.compile(rule.headers.indicator)
     area_re = ctx.patterns.compile(rule.headers.area)
     domain_re = ctx.patterns.compile(rule.headers.domain) if rule.headers.domain else None
     domains = {d.lower(): d for d in rule.domains}
     framework, period = _framework(ctx, rule)
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     for table in ctx.doc.tables:
         header = [c.lower() for c in table.rows[0]]
         ind_col = next((i for i, c in enumerate(table.rows[0]) if indicator_re.search(c)), None)
@@ -24,7 +26,7 @@ def indicator_table(ctx: Context, rule: Rule) -> None:
         dom_col = next((i for i, c in enumerate(table.rows[0])
                         if domain_re and i not in (ind_col, area_col) and domain_re.search(c)), None)
         domain = area = ""
-        last: dict | None = None
+        last: dict[str, Any] | None = None
         for i, row in enumerate(table.rows[1:], start=1):
             cells = [normalise.clean(c) for c in row]
             if [c.lower() for c in cells] == header or not any(cells):
@@ -50,14 +52,14 @@ def indicator_table(ctx: Context, rule: Rule) -> None:
     _emit(ctx, rule, found)
 
 
-def indicator_list(ctx: Context, rule: Rule) -> None:
+def indicator_list(ctx: Context, rule: IndicatorList) -> None:
     """After a heading the rule names (an annex), a line naming a domain opens it, the
     headings under it name areas, and each list item is an indicator.  Running text
     longer than a heading closes the annex."""
     starts = [ctx.patterns.compile(h.pattern) for h in rule.headings]
     domains = {d.lower(): d for d in rule.domains}
     framework, period = _framework(ctx, rule)
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     inside, domain, area = False, "", ""
     for index, line in enumerate(ctx.doc.lines):
         text = normalise.clean(line.text)
@@ -77,21 +79,21 @@ def indicator_list(ctx: Context, rule: Rule) -> None:
     _emit(ctx, rule, found)
 
 
-def _emit(ctx: Context, rule: Rule, found: list[dict]) -> None:
+def _emit(ctx: Context, rule: IndicatorTable | IndicatorList, found: list[dict[str, Any]]) -> None:
     for record in found:
         page = record.pop("page")
         ctx.emit("indicators", rule, page, record["indicator"], record.pop("at"), **record)
     _check_totals(ctx, rule, found)
 
 
-def _continues(text: str, page, last: dict) -> bool:
+def _continues(text: str, page: int | None, last: dict[str, Any]) -> bool:
     """A row broken by a page break: first row of the next page, no area, and it reads on."""
     return bool(text) and page != last["page"] and page is not None and (
         text[:1].islower() or last["indicator"].endswith(("-", ",", " and", " of", " the"))
     )
 
 
-def _framework(ctx: Context, rule: Rule) -> tuple[str, str]:
+def _framework(ctx: Context, rule: IndicatorTable | IndicatorList) -> tuple[str, str]:
     name = rule.framework
     pattern = ctx.patterns.vocabulary.frameworks[name].pattern
     text = " ".join(line.text for line in ctx.doc.lines[:80])
@@ -102,7 +104,7 @@ def _framework(ctx: Context, rule: Rule) -> tuple[str, str]:
     return name, ctx.document_period()
 
 
-def _check_totals(ctx: Context, rule: Rule, found: list[dict]) -> None:
+def _check_totals(ctx: Context, rule: IndicatorTable | IndicatorList, found: list[dict[str, Any]]) -> None:
     pattern = ctx.patterns.vocabulary.frameworks[rule.framework].totals
     if not pattern or not found:
         return

@@ -8,6 +8,7 @@ from .. import normalise
 from ..model import Table
 from ..orgs import split_names
 from ..patterns import AnyRule as Rule
+from ..patterns import GroupRating, RatingCount, RatingList, RatingSentence, RatingTable, StatedTotal
 from .context import Context
 
 _PLACEHOLDER_VALUES = {"=rating": "rating", "=previous_rating": "previous_rating"}
@@ -16,7 +17,7 @@ _PLACEHOLDER_VALUES = {"=rating": "rating", "=previous_rating": "previous_rating
 # ---------------------------------------------------------------- helpers
 
 def add_rating(ctx: Context, rule: Rule, organisation: str, period: str, assessment: str,
-               page, evidence: str, rating: str = "", previous: str = "", direction: str = "",
+               page: int | None, evidence: str, rating: str = "", previous: str = "", direction: str = "",
                at: float = 0.0) -> None:
     organisation = normalise.clean(organisation).rstrip(",.;:")
     if not organisation:
@@ -41,11 +42,12 @@ def _assessment(ctx: Context, text: str, rating: str) -> str:
     return found
 
 
-def _group(m: re.Match, name: str) -> str:
+def _group(m: re.Match[str], name: str) -> str:
     return (m.groupdict().get(name) or "").strip()
 
 
-def _header_index(header: list[str], regex: re.Pattern, skip: set[int] = frozenset()) -> int | None:
+def _header_index(header: list[str], regex: re.Pattern[str],
+                  skip: frozenset[int] | set[int] = frozenset()) -> int | None:
     for i, cell in enumerate(header):
         if i not in skip and cell and regex.search(cell):
             return i
@@ -64,7 +66,7 @@ def table_orgs(ctx: Context, table: Table) -> list[tuple[int, str]]:
 
 # ---------------------------------------------------------------- tables
 
-def rating_table(ctx: Context, rule: Rule) -> None:
+def rating_table(ctx: Context, rule: RatingTable) -> None:
     org_re = ctx.patterns.compile(rule.headers.organisation)
     rating_re = ctx.patterns.compile(rule.headers.rating)
     previous_re = ctx.patterns.compile(rule.headers.previous) if rule.headers.previous else None
@@ -115,7 +117,7 @@ def _area_columns(ctx: Context, table: Table, taken: set[int | None]) -> list[tu
     return found
 
 
-def _by_period(header: list[str], rating_re: re.Pattern, org_col: int, rating_col: int) -> tuple[int, int | None]:
+def _by_period(header: list[str], rating_re: re.Pattern[str], org_col: int, rating_col: int) -> tuple[int, int | None]:
     """Rating columns headed by years ('2018/19 rating', '2017/18 rating'): the latest year
     is the rating, the one before it the previous rating."""
     dated = sorted(
@@ -129,7 +131,7 @@ def _by_period(header: list[str], rating_re: re.Pattern, org_col: int, rating_co
 
 # ---------------------------------------------------------------- sentences
 
-def rating_sentence(ctx: Context, rule: Rule) -> None:
+def rating_sentence(ctx: Context, rule: RatingSentence) -> None:
     for index, line, m in ctx.matches(rule):
         rating = normalise.rating(_group(m, "rating"))
         previous = normalise.rating(_group(m, "previous"))
@@ -143,7 +145,7 @@ def rating_sentence(ctx: Context, rule: Rule) -> None:
                        at=ctx.at_line(index, m.start()))
 
 
-def rating_list(ctx: Context, rule: Rule) -> None:
+def rating_list(ctx: Context, rule: RatingList) -> None:
     """Items under a heading that says what happened to every organisation listed."""
     headings = [(ctx.patterns.compile(h.pattern), h.set) for h in rule.headings]
     lines = ctx.doc.lines
@@ -170,7 +172,7 @@ def rating_list(ctx: Context, rule: Rule) -> None:
             break
 
 
-def group_rating(ctx: Context, rule: Rule) -> None:
+def group_rating(ctx: Context, rule: GroupRating) -> None:
     """'rated all six CCGs as Green': a count, and one row for each organisation of the
     nearest earlier table or list that names exactly that many."""
     for index, line, m in ctx.matches(rule):
@@ -222,7 +224,7 @@ def _named_group(ctx: Context, index: int, size: int) -> list[str]:
 
 # ---------------------------------------------------------------- counts
 
-def rating_count(ctx: Context, rule: Rule) -> None:
+def rating_count(ctx: Context, rule: RatingCount) -> None:
     scope = None
     for index, line, m in ctx.matches(rule):
         number = normalise.count(_group(m, "count"))
@@ -242,7 +244,7 @@ def rating_count(ctx: Context, rule: Rule) -> None:
         )
 
 
-def stated_total(ctx: Context, rule: Rule) -> None:
+def stated_total(ctx: Context, rule: StatedTotal) -> None:
     """Compare a total the document states with the rows extracted.
 
     ``compare: transitions`` sums the rating-count rows that have a previous
