@@ -20,6 +20,7 @@ from typing import Any
 from .. import normalise
 from ..model import Line, Table
 from ..orgs import split_names
+from ..patterns import CountStatement, RatingStatement
 from .context import Context
 from .ratings import add_rating
 
@@ -45,10 +46,10 @@ class Reader:
     """One document's reading state: what the rule's data compiles to, and the subject so far."""
 
     ctx: Context
-    rule: Any
+    rule: RatingStatement
     doc_org: str = ""
     last_org: list[str] = field(default_factory=list)
-    last_rows: list[dict] = field(default_factory=list)
+    last_rows: list[dict[str, Any]] = field(default_factory=list)
     first_period: str = ""
     previous_text: str = ""
 
@@ -73,7 +74,7 @@ class Reader:
 
 # ---------------------------------------------------------------- entry points
 
-def rating_statement(ctx: Context, rule: Any) -> None:
+def rating_statement(ctx: Context, rule: RatingStatement) -> None:
     reader = Reader(ctx, rule)
     reader.doc_org = _document_org(ctx, reader)
     reader.last_org = [reader.doc_org] if reader.doc_org else []
@@ -103,7 +104,7 @@ def rating_statement(ctx: Context, rule: Any) -> None:
         next_table += 1
 
 
-def count_statement(ctx: Context, rule: Any) -> None:
+def count_statement(ctx: Context, rule: CountStatement) -> None:
     compile_ = ctx.patterns.compile
     cues = [compile_(p) for p in rule.cues]
     guards = [compile_(p) for p in rule.guards]
@@ -246,7 +247,7 @@ def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence:
         who = _resolve(reader, subjects[-1], subjects) if subjects else list(reader.last_org)
         if who:
             lead = (who, period or _document_period(ctx))
-    emitted: list[dict] = []
+    emitted: list[dict[str, Any]] = []
     if ratings and not guarded and cued:
         currents = [p for p in parts if p.kind == "rating"]
         for n, r in enumerate(currents):
@@ -282,17 +283,17 @@ def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence:
     elif not guarded and not ratings and parts and reader.last_rows:
         # 'This is an improvement on last year's rating of Good', 'It had been rated inadequate since
         # 2015/16': the previous rating of the last statement, and a row of its own when its year is printed
-        previous = [p for p in parts if p.kind == "previous"]
-        if previous and not [p for p in subjects if p.kind == "org"]:
+        earlier = [p for p in parts if p.kind == "previous"]
+        if earlier and not [p for p in subjects if p.kind == "org"]:
             for row in reader.last_rows:
                 if not row["previous_rating"] and row["assessment"] == "overall":
-                    row["previous_rating"] = previous[0].value
+                    row["previous_rating"] = earlier[0].value
                     row["direction"] = normalise.direction(row["previous_rating"], row["rating"])
-            year = reader.period.search(text, previous[0].end)
-            if year and len(previous) == 1 and reader.last_rows[0]["assessment"] == "overall":
+            year = reader.period.search(text, earlier[0].end)
+            if year and len(earlier) == 1 and reader.last_rows[0]["assessment"] == "overall":
                 add_rating(ctx, reader.rule, reader.last_rows[0]["organisation"], normalise.period(year.group(0)),
-                           "overall", line.page, sentence.strip(), rating=str(previous[0].value),
-                           at=ctx.at_line(index, start + previous[0].start))
+                           "overall", line.page, sentence.strip(), rating=str(earlier[0].value),
+                           at=ctx.at_line(index, start + earlier[0].start))
     if emitted:
         reader.last_rows = emitted
         reader.first_period = reader.first_period or next((row["period"] for row in emitted if row["period"]), "")
@@ -538,7 +539,7 @@ def _count_scope(sentence: str, m: re.Match[str], paren: bool = False) -> str:
     return ""
 
 
-def _emit_count(ctx: Context, rule: Any, index: int, line: Line, sentence: str, pos: int, number: int,
+def _emit_count(ctx: Context, rule: CountStatement, index: int, line: Line, sentence: str, pos: int, number: int,
                 rating: str, previous: str, scope: str) -> None:
     if not rating:
         return
