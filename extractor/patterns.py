@@ -475,8 +475,9 @@ def _read(path: Path, errors: list[str]) -> tuple[dict[str, Any] | None, dict[tu
     """The file's mapping and the line of each key (as a path of keys and indexes)."""
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: 10x faster
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except (OSError, UnicodeDecodeError) as exc:
         errors.append(f"{path.name}: cannot read: {exc}")
         return None, {}

@@ -18,7 +18,7 @@ from ..schema import TABLES
 
 # 'from 2016-17', 'until 2019/20': a year the statement points to, not the year it reports
 _NOT_THE_YEAR = re.compile(r"(?i)\b(?:from|since|until|till|by|before|after|into|ahead\s+of)\s+$")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z0-9‘“'\"(•])")
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z0-9‘“'\"(•])")
 
 
 @dataclass
@@ -95,7 +95,7 @@ class Context:
     def sentence(text: str, start: int, end: int | None = None) -> str:
         """The sentence(s) of ``text`` holding the span ``start``..``end``."""
         end = start if end is None else end
-        bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+        bounds = [0] + [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]
         first = max(b for b in bounds if b <= start)
         last = min((b for b in bounds if b > max(end - 1, start)), default=len(text))
         return text[first:last].strip()

@@ -256,7 +256,9 @@ def stated_total(ctx: Context, rule: StatedTotal) -> None:
         if stated is None:
             continue
         if rule.compare == "transitions":
-            found = sum(int(r["count"]) for r in ctx.records["rating_counts"] if r["previous_rating"])
+            moves = {(r["period"], r["assessment"], r["previous_rating"], r["rating"]): int(r["count"])
+                     for r in ctx.records["rating_counts"] if r["previous_rating"]}  # one per move, as in the output
+            found = sum(moves.values())
             what = "rating changes"
         else:
             rating = normalise.rating(_group(m, "rating"))

@@ -21,12 +21,12 @@ from .. import normalise
 from ..model import Line, Table
 from ..orgs import split_names
 from ..patterns import CountStatement, RatingStatement
+from .context import SENTENCE_END as _SENTENCE
 from .context import Context
 from .ratings import add_rating
 
 log = logging.getLogger(__name__)
 
-_SENTENCE = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z0-9‘“'\"(•])")
 _QUOTED = re.compile(r"[“\"][^”\"]{30,}(?:[”\"]|$)")
 _LEADING = re.compile(r"^(?:(?:The|This|That|These|Those|A|An|Our|Your|Its|Their|Each|Every|All|Both|Other|Local|"
                       r"Neighbouring|Neighboring|Further|Among|Separately|Next|Nationally|Meanwhile|However|But|And|"
