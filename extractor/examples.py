@@ -43,7 +43,7 @@ def run_rule(patterns: Patterns, rule: AnyRule, example: Example) -> dict[str, l
     ctx = Context(doc, patterns, example.doc_type, Organisations.load())
     ctx.rules = [rule]
     apply(ctx)
-    records = {t: ctx.records[t] for t in RECORD_TABLES}
+    records = {t: sorted(ctx.records[t], key=lambda r: r["_at"]) for t in RECORD_TABLES}  # document order
     records["ratings"] = merge_ratings(records["ratings"])
     for table in RECORD_TABLES[1:]:
         records[table] = dedupe(records[table], table)
