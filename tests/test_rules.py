@@ -175,3 +175,16 @@ def test_builtin_patterns_are_packaged():
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"library/*.yml"' in text
     assert sorted(p.name for p in (ROOT / "patterns" / "library").glob("*.yml"))
+
+
+def test_readme_rule_example_loads_runs_and_reports_a_misspelling(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    mine = write(tmp_path / "my-rules.yml", block)
+    patterns = Patterns(extra=[mine])
+    assert failures(patterns, patterns.library["verdict"]) == []
+    write(mine, block.replace("    patterns:", "    pattern:"))
+    with pytest.raises(PatternFileError) as caught:
+        Patterns(extra=[mine])
+    quoted = readme.split("every error listed, as\n`", 1)[1].split("`", 1)[0]
+    assert quoted in str(caught.value)
