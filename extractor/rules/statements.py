@@ -316,8 +316,13 @@ def _resolve(reader: Reader, part: Part, parts: list[Part]) -> list[str]:
     return list(reader.last_org)
 
 
+_ASIDE = re.compile(r",\s*(?:which|who|whose|where|including|created|formed|covering|serving)\b[^,;]*,|\([^()]*\)")
+
+
 def _subject_for(reader: Reader, text: str, parts: list[Part], r: Part) -> list[str]:
-    before = [p for p in parts if p.kind in ("org", "ref", "other") and p.end <= r.start]
+    asides = [(m.start(), m.end()) for m in _ASIDE.finditer(text, 0, r.start)]
+    before = [p for p in parts if p.kind in ("org", "ref", "other") and p.end <= r.start
+              and not (p.kind != "org" and any(a <= p.start < b for a, b in asides))]
     if before:
         subject = before[-1]
         gap = text[subject.end: r.start]
