@@ -111,11 +111,12 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
     transitions = [compile_(p) for p in rule.transitions]
     pair = compile_(r"(?<![\w£.,/-])(?P<count>{NUMBER})(?![\d%.,]|\s*%|\s*per\s*cent)"
                     r"(?P<between>(?:\s*\([^)]{0,30}\))?"
-                    r"(?:\s+of\s+(?:the\s+)?(?:[A-Z][\w-]*\s+)*?(?:[A-Z][\w-]*['’]s\s+)?(?:{NUMBER}\s+)?(?:[A-Z][\w'’-]*\s+)*)?"
+                    r"(?:\s+of\s+(?:the\s+)?(?:[A-Z][\w-]*\s+)*?(?:[\w-]+['’]s\s+)?(?:{NUMBER}\s+)?(?:[A-Z][\w'’-]*\s+)*)?"
                     r"(?:\s*{GROUPS})?(?:\s+or\s+\d+%)?"
                     r"(?:\s+(?:in|across)\s+(?:the\s+)?(?P<scope>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*))?"
                     r"(?:\s*\([^)]{0,30}\))?,?(?:\s+(?:were|was|are|have\s+been|had\s+been|been|also|all|rated|"
-                    r"as|now|again|received|require|requires)){0,4})\s+{Q}(?P<rating>{RATING}){Q}")
+                    r"as|now|again|received|require|requires|declared|judged|found|deemed|assessed|labelled|graded|"
+                    r"given|to|be)){0,4})\s+{Q}(?P<rating>{RATING}){Q}")
     about_ccgs = compile_(r"(?i)\bCCGs\b|clinical\s+commissioning\s+groups")
     # '(20 CCGs, 10%) were rated outstanding', '(51%, or 99 CCGs) were rated good'
     paren = compile_(r"\((?:\d+%\s*,?\s*(?:or\s+)?)?(?P<count>{NUMBER})\s+{GROUPS}(?:\s*,\s*\d+%)?\)\s*,?\s*"
@@ -149,7 +150,8 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
             for m in pair.finditer(sentence):
                 if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
                     continue
-                if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?$|\bone\s+in\s+$", sentence[: m.start()]):
+                if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?$|\bone\s+in\s+$", sentence[: m.start()]) or \
+                        re.match(r"(?i)one\s+of\b", m.group(0)):
                     continue  # 'one of only 24 CCGs rated outstanding' is that CCG's rating; 'one in ten' a share
                 if re.search(r"(?i)\b(?:from|to)\s+$", sentence[: m.start("rating")][-8:]):
                     continue
