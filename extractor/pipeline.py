@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from .patterns import Patterns
 from .rules import apply
 from .rules.context import Context
 from .schema import KEYS, RECORD_TABLES, TABLES
+from .sections import find_sections, pdf_outline, section_document
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 512 * 1024 * 1024
@@ -98,26 +100,47 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
     doc_type, scores = classify(patterns, doc.classify_text, doc.format, items, len(doc.tables))
     if patterns.forced_type:
         doc_type = patterns.forced_type
-    ctx = Context(doc, patterns, doc_type, Organisations.load())
-    apply(ctx)
-    records = {t: ctx.records[t] for t in RECORD_TABLES}
+    sections = find_sections(doc, pdf_outline(data) if doc.format == "pdf" else None)
+    orgs = Organisations.load()
+    records: dict[str, list[dict]] = {t: [] for t in RECORD_TABLES}
+    messages, partial = list(doc.notes), False
+    fired: Counter = Counter()
+    trace: list[str] = []
+    for section in sections:
+        part, part_type = doc, doc_type
+        if len(sections) > 1:  # a pack: each paper is classified and read with its own context
+            part = section_document(doc, section)
+            part_items = sum(line.kind == "item" for line in part.lines)
+            part_type = patterns.forced_type or classify(patterns, part.classify_text, part.format, part_items,
+                                                         len(part.tables))[0]
+            trace.append(f"section {section.label}: pages {section.first_page}-{section.last_page}, {part_type}")
+        ctx = Context(part, patterns, part_type, orgs)
+        apply(ctx)
+        for table in RECORD_TABLES:
+            for record in ctx.records[table]:
+                record["section"] = section.label
+            records[table] += ctx.records[table]
+        messages += [m for m in ctx.messages if m not in messages]
+        partial = partial or ctx.partial
+        fired.update(ctx.fired)
+        trace += ctx.trace
+        records["sections"].append({"doc_id": doc_id, "section": section.label, "doc_type": part_type,
+                                    "first_page": section.first_page if doc.pages else "",
+                                    "last_page": section.last_page if doc.pages else ""})
     records["ratings"] = previous_years(merge_ratings(records["ratings"]))
-    records["rating_counts"] = dedupe(records["rating_counts"], "rating_counts")
-    records["budgets"] = dedupe(records["budgets"], "budgets")
-    records["indicators"] = dedupe(records["indicators"], "indicators")
-    records["achievements"] = dedupe(records["achievements"], "achievements")
-    messages = doc.notes + ctx.messages
-    if not any(records.values()):
+    for table in ("rating_counts", "budgets", "indicators", "achievements"):
+        records[table] = dedupe(records[table], table)
+    if not any(rows for table, rows in records.items() if table != "sections"):
         messages.append(NOTHING_FOUND)
     row.update(
         doc_type=doc_type,
         title=normalise.clean(doc.title)[:200],
         published=doc.published or _published(doc),
         pages=doc.pages if doc.pages is not None else "",
-        status="partial" if ctx.partial else "ok",
+        status="partial" if partial else "ok",
         message="; ".join(messages),
     )
-    return FileResult(row, records, scores, ctx.trace, dict(ctx.fired), doc.pages or 0, doc.regions)
+    return FileResult(row, records, scores, trace, dict(fired), doc.pages or 0, doc.regions)
 
 
 def read_file(path: Path) -> bytes:

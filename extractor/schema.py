@@ -9,18 +9,20 @@ TABLES: dict[str, tuple[str, ...]] = {
     ),
     "ratings": (
         "doc_id", "organisation", "org_code", "period", "assessment", "rating",
-        "previous_rating", "direction", "page", "evidence", "rule",
+        "previous_rating", "direction", "page", "evidence", "rule", "section",
     ),
     "rating_counts": (
         "doc_id", "scope", "period", "assessment", "previous_rating", "rating", "count",
-        "page", "evidence", "rule",
+        "page", "evidence", "rule", "section",
     ),
     "budgets": (
         "doc_id", "organisation", "org_code", "period", "budget_line", "budget_gbp",
-        "expenditure_gbp", "variance_gbp", "arithmetic", "page", "evidence", "rule",
+        "expenditure_gbp", "variance_gbp", "arithmetic", "page", "evidence", "rule", "section",
     ),
-    "indicators": ("doc_id", "framework", "period", "domain", "area", "indicator", "page", "rule"),
-    "achievements": ("doc_id", "achievement", "entities", "page", "rule"),
+    "indicators": ("doc_id", "framework", "period", "domain", "area", "indicator", "page", "rule", "section"),
+    "achievements": ("doc_id", "achievement", "entities", "page", "rule", "section"),
+    # the papers of a pack (one row for a document that is one paper)
+    "sections": ("doc_id", "section", "first_page", "last_page", "doc_type"),
 }
 
 # The columns that identify a row (OUTPUT-SCHEMA.md, "Comparing with a golden folder").
@@ -31,6 +33,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "budgets": ("doc_id", "organisation", "period", "budget_line"),
     "indicators": ("doc_id", "indicator"),
     "achievements": ("doc_id", "achievement"),
+    "sections": ("doc_id", "section"),
 }
 
 RECORD_TABLES = tuple(name for name in TABLES if name != "documents")
@@ -41,10 +44,10 @@ ASSESSMENTS = (
     "overall", "patient_and_community_engagement", "cancer", "dementia", "diabetes",
     "learning_disabilities", "maternity", "mental_health",
 )
-RATING_VALUES = ("outstanding", "good", "requires_improvement", "inadequate", "green", "amber", "red")
+RATING_VALUES = ("outstanding", "good", "requires_improvement", "inadequate", "green_star", "green", "amber", "red")
 DIRECTIONS = ("improved", "declined", "unchanged")
 DOMAINS = ("Better Health", "Better Care", "Sustainability", "Leadership")
-INTEGER_COLUMNS = {"pages", "page", "count", "budget_gbp", "expenditure_gbp", "variance_gbp"}
+INTEGER_COLUMNS = {"pages", "page", "count", "budget_gbp", "expenditure_gbp", "variance_gbp", "first_page", "last_page"}
 ARITHMETIC = ("ok", "mismatch")
 
 # Columns whose values come from a fixed vocabulary (categoricals in the API, enums in datapackage.json).
