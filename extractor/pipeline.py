@@ -152,20 +152,45 @@ def read_file(path: Path) -> bytes:
         raise LoadError(f"cannot read file ({exc.strerror or exc}): check that it exists and is readable") from None
 
 
+# What a table body's lines hold, by the kind of table: amounts, ratings, or any text.
+_BODY = {
+    "budget_table": re.compile(r"\d[\d,]*(?:\.\d+)?\)?\s.*?\d[\d,]*(?:\.\d+)?\)?(?:\s|$)"),
+    "rating_table": re.compile(rf"\b(?:{normalise.RATING})\b"),
+}
+
+
 def flagged_pages(patterns: Patterns, fast_text: list[str]) -> set[int]:
-    """Pages whose fast text meets every page cue of some table rule, and the page after each
-    (a table may run on); only these get pdfplumber's table analysis."""
-    cue_sets = [
-        [patterns.compile(c) for c in rule.page_cues]
-        for rule in patterns.table_rules()
-        if rule.page_cues
-    ]
+    """Pages that can hold a table some rule reads, and the page after each (a table may run on);
+    only these get pdfplumber's table analysis.  A page qualifies when it meets every page cue of a
+    table rule and shows that rule's table: lines where two of its header words stand together,
+    followed by at least two lines of the body it reads (amounts for budgets, ratings for ratings);
+    or when it meets the cues and follows a page that qualified (a table running on)."""
+    rules = []
+    for rule in patterns.table_rules():
+        headers = [patterns.compile(v) for v in rule.headers.model_dump().values() if isinstance(v, str) and v]
+        rules.append(([patterns.compile(c) for c in rule.page_cues], headers, _BODY.get(rule.kind)))
     pages: set[int] = set()
     for number, text in enumerate(fast_text, start=1):
         folded = text.casefold()
-        if any(all(may_match(c, folded) and c.search(text) for c in cues) for cues in cue_sets):
-            pages.update({number, number + 1})
+        for cues, headers, body in rules:
+            if not all(may_match(c, folded) and c.search(text) for c in cues):
+                continue
+            if number - 1 in pages or _shows_table(text, headers, body):  # a table, or one running on
+                pages.update({number, number + 1})
+                break
     return {p for p in pages if p <= len(fast_text)}
+
+
+def _shows_table(text: str, headers: list[re.Pattern[str]], body: re.Pattern[str] | None) -> bool:
+    lines = [line for line in text.splitlines() if line.strip()]
+    for i in range(len(lines)):
+        head = " ".join(lines[i: i + 3])  # header cells wrap over lines
+        if sum(1 for h in headers if h.search(head)) < 2:
+            continue
+        rows = lines[i + 1: i + 25]
+        if body is None or sum(1 for line in rows if body.search(line)) >= 2:
+            return True
+    return False
 
 
 _PUBLISHED = re.compile(r"(?i)\b(?:published|publication\s+date|date\s+of\s+publication)\b\s*:?\s*(?:online\s*:?\s*)?")
