@@ -149,6 +149,7 @@ class RatingStatement(RuleBase):
     lead_in: list[str] = Field(default_factory=list, description="lines that introduce 'Area – Rating' items")
     history: list[str] = Field(default_factory=list, description="a 'Year Rating Year Rating' history header")
     not_ratings: list[str] = Field(default_factory=list, description="a rating word used as a plain adjective")
+    not_areas: list[str] = Field(default_factory=list, description="after a rating: what it rates is not the CCG")
     engagement: str = Field("", description="a colour rates engagement only where this matches nearby")
 
 
