@@ -124,6 +124,7 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
                     r"as|now|again|received|require|requires|declared|judged|found|deemed|assessed|labelled|graded|"
                     r"given|to|be)){0,4})\s+{Q}(?P<rating>{RATING}){Q}")
     about_ccgs = compile_(r"(?i)\bCCGs\b|clinical\s+commissioning\s+groups")
+    flattened = compile_(r"{RATING}\s+\d[\d,]*\s+\d[\d,]*\s+{RATING}")
     # '(20 CCGs, 10%) were rated outstanding', '(51%, or 99 CCGs) were rated good'
     paren = compile_(r"\((?:\d+%\s*,?\s*(?:or\s+)?)?(?P<count>{NUMBER})\s+{GROUPS}(?:\s*,\s*\d+%)?\)\s*,?\s*"
                      r"(?:(?:were|are|was|have\s+been|been|rated|as)\s+){0,3}{Q}(?P<rating>{RATING}){Q}")
@@ -137,6 +138,8 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
                 continue
             if not about_ccgs.search(sentence) and not about_ccgs.search(context):
                 continue
+            if flattened.search(sentence):
+                continue  # a table's cells run together ('Outstanding 64 47 Good 53 42'): not read as prose
             taken: list[tuple[int, int]] = []
             scope_here = ""
             for m in paren.finditer(sentence):
@@ -156,11 +159,13 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
             for m in pair.finditer(sentence):
                 if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
                     continue
-                if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?$|\bone\s+in\s+$", sentence[: m.start()]) or \
+                if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?$|\bone\s+in\s+$|\bout\s+of\s+$|\bamong\s+"
+                             r"(?:only\s+|just\s+)?(?:the\s+)?$", sentence[: m.start()]) or \
                         re.match(r"(?i)one\s+of\b", m.group(0)):
                     continue  # 'one of only 24 CCGs rated outstanding' is that CCG's rating; 'one in ten' a share
-                if re.search(r"(?i)\b(?:from|to)\s+$", sentence[: m.start("rating")][-8:]):
-                    continue
+                if re.search(rf"(?i)\bfrom\s+\W?$|\bfrom\s+\W?(?:{normalise.RATING})\W?\s+(?:to|into)\s+\W?$",
+                             sentence[: m.start("rating")][-50:]):
+                    continue  # the two ends of a move, read as a transition
                 number = normalise.count(m.group("count"))
                 if number is None or (m.group("count").isdigit() and len(m.group("count")) == 4):
                     continue
