@@ -56,10 +56,26 @@ def load(path: Path, doc_id: str, data: bytes, pdf_options: dict | None = None) 
     return doc
 
 
-def load_pdf(data: bytes, doc_id: str, **options) -> Document:
+def load_pdf(data: bytes, doc_id: str, ocr: str = "auto", **options) -> Document:
+    """A PDF's text layer; a scanned PDF read by OCR (``ocr``: auto, always or never)."""
     from .pdf import load_pdf as _load_pdf  # pdf libraries load only when a PDF comes
 
-    return _load_pdf(data, doc_id, **options)
+    if ocr == "always":
+        from .ocr import available, ocr_pdf
+
+        if available():
+            return ocr_pdf(data, doc_id)
+    try:
+        return _load_pdf(data, doc_id, **options)
+    except LoadError as exc:
+        if exc.status != "needs_ocr" or "no text layer" not in str(exc) or ocr == "never":
+            raise
+        from .ocr import INSTALL_HINT, available, ocr_pdf
+
+        if not available():
+            raise LoadError(f"no text layer (scanned or image-only PDF): {INSTALL_HINT}, "
+                            "or run 'ocrmypdf in.pdf out.pdf' and extract again", status="needs_ocr") from None
+        return ocr_pdf(data, doc_id)
 
 
 # ---------------------------------------------------------------- plain text

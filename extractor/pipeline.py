@@ -95,7 +95,7 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
     def table_pages(fast_text: list[str]) -> set[int]:
         return set(range(1, len(fast_text) + 1)) if full_scan else flagged_pages(patterns, fast_text)
 
-    doc = load(path, doc_id, data, {"table_pages": table_pages})
+    doc = load(path, doc_id, data, {"table_pages": table_pages, "ocr": patterns.ocr})
     items = sum(line.kind == "item" for line in doc.lines)
     doc_type, scores = classify(patterns, doc.classify_text, doc.format, items, len(doc.tables))
     if patterns.forced_type:
