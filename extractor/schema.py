@@ -36,7 +36,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 RECORD_TABLES = tuple(name for name in TABLES if name != "documents")
 
 DOC_TYPES = ("board_paper", "press_release", "news_article", "bulletin", "framework", "unknown")
-STATUSES = ("ok", "partial", "needs_ocr", "failed")
+STATUSES = ("ok", "partial", "needs_ocr", "failed", "skipped")
 ASSESSMENTS = (
     "overall", "patient_and_community_engagement", "cancer", "dementia", "diabetes",
     "learning_disabilities", "maternity", "mental_health",

@@ -105,7 +105,8 @@ def test_cache_flags_on_the_command_line(tmp_path, caplog):
     forced = run("extract", source, "--out", out, "--cache-dir", store, "--no-cache", "-v")
     assert "from cache" not in forced.output and read_out(out) == before
     piped = run("extract", source, "--out", out, "--cache-dir", store)
-    assert piped.output == ""  # not a terminal: no summary without --verbose
+    assert "1 files (1 from cache)" in piped.output  # the summary goes to stderr even when it is not a terminal
+    assert run("extract", source, "--out", out, "--cache-dir", store, "-q").output == ""
 
 
 def test_dask_local_cluster_gives_the_same_output(tmp_path):

@@ -28,7 +28,7 @@ def test_every_format_reads_back_to_the_same_frames(extraction, tmp_path, fmt):
     if fmt == "parquet":
         pytest.importorskip("pyarrow")
     folder = extraction.write(tmp_path / fmt, format=fmt)
-    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{t}.{fmt}" for t in TABLES] + ["datapackage.json"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{t}.{fmt}" for t in TABLES] + [".nhs-extract", "datapackage.json"])
     back = Extraction.read(folder, format=fmt)
     for table in TABLES:
         pd.testing.assert_frame_equal(back[table], extraction[table], check_categorical=True)
