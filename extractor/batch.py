@@ -17,7 +17,7 @@ from pathlib import Path
 from . import __version__
 from .model import LoadError
 from .patterns import Patterns
-from .pipeline import FileResult, discover, process_file, read_file
+from .pipeline import FileResult, discover, process_file, read_file, screen, skipped
 from .schema import RECORD_TABLES, TABLES
 
 _worker_patterns: Patterns | None = None
@@ -194,7 +194,14 @@ def run(
     todo = list(files) if files is not None else discover(target)
     done: list[FileResult | None] = [None] * len(todo)
     tasks: list[Task] = []
+    root = Path(target) if Path(target).is_dir() else None
     for index, (path, doc_id) in enumerate(todo):
+        reason = screen(path, root)
+        if reason:  # never opened: a FIFO would block, a link out of the folder is not ours to read
+            done[index] = skipped(doc_id, reason)
+            if on_result:
+                on_result(done[index])
+            continue
         hit = None
         if cache is not None:
             try:

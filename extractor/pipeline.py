@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,28 +44,91 @@ class FileResult:
 
 
 def discover(target: Path) -> list[tuple[Path, str]]:
-    """Files under ``target`` (or ``target`` itself) with their doc_ids, sorted; no link loops."""
-    if target.is_file() or (target.is_symlink() and not target.is_dir()):
-        return [(target, target.name)]
+    """Files under ``target`` (or ``target`` itself) with their doc_ids, sorted; no link loops.
+    Links that leave ``target`` are listed (``screen`` skips them) but never walked into."""
+    if not target.is_dir():
+        return [(target, printable(target.name))]
     found = []
+    root = target.resolve()
     seen_dirs: set[tuple[int, int]] = set()
-    for root, dirs, files in os.walk(target, followlinks=True):
-        stat = os.stat(root)
-        if (stat.st_dev, stat.st_ino) in seen_dirs:
+    for top, dirs, files in os.walk(target, followlinks=True):
+        stat_ = os.stat(top)
+        if (stat_.st_dev, stat_.st_ino) in seen_dirs:
             dirs[:] = []
             continue
-        seen_dirs.add((stat.st_dev, stat.st_ino))
-        if root != str(target) and is_results_folder(Path(root)):
-            log.info("skipping %s: it holds extraction results or goldens, not documents", root)
+        seen_dirs.add((stat_.st_dev, stat_.st_ino))
+        if top != str(target) and is_results_folder(Path(top)):
+            log.info("skipping %s: it holds extraction results or goldens, not documents", top)
             dirs[:] = []
             continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        kept = []
+        for name in sorted(d for d in dirs if not d.startswith(".")):
+            path = Path(top) / name
+            if path.is_symlink() and not _inside(path, root):
+                files.append(name)  # listed as a file: its row says the link was not followed
+            else:
+                kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
             if name.startswith("."):
                 continue
-            path = Path(root) / name
-            found.append((path, path.relative_to(target).as_posix()))
+            path = Path(top) / name
+            found.append((path, printable(path.relative_to(target).as_posix())))
     return sorted(found, key=lambda item: item[1])
+
+
+def printable(name: str) -> str:
+    """A file name as a CSV cell: bytes that are not UTF-8 (surrogate escapes) and control
+    characters (CR, LF, tab...) written as ``\\xNN``, so nothing is lost and no row is broken."""
+    out = []
+    for ch in name:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):  # a broken link or a loop: reading it reports why
+        return True
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
+
+
+def screen(path: Path, root: Path | None = None) -> str | None:
+    """Why ``path`` is skipped without being opened, or None: a link out of ``root``, anything
+    but a regular file (a FIFO would block the reader), a file over the size limit."""
+    if root is not None and path.is_symlink() and not _inside(path, root.resolve()):
+        return f"link to {printable(str(path.resolve()))}, outside the input folder: not followed"
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None  # reading it reports why
+    return _kind(info)
+
+
+def _kind(info: os.stat_result) -> str | None:
+    for test, kind in _KINDS:
+        if test(info.st_mode):
+            return f"{kind}, not a regular file: not read"
+    if info.st_size > MAX_BYTES:
+        limit = f"{MAX_BYTES // 2**20} MB" if MAX_BYTES >= 2**20 else f"{MAX_BYTES} bytes"
+        return f"file is over the size limit of {limit}: split it before extracting"
+    return None
+
+
+def skipped(doc_id: str, message: str) -> FileResult:
+    row = {column: "" for column in TABLES["documents"]}
+    row.update(doc_id=doc_id, doc_type="unknown", status="skipped", message=message, extractor_version=__version__)
+    return FileResult(document=row, records={t: [] for t in RECORD_TABLES})
 
 
 def process_file(path: Path, doc_id: str, patterns: Patterns, full_scan: bool = False,
@@ -124,10 +188,15 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
 
 
 def read_file(path: Path) -> bytes:
+    """The file's bytes; opened without blocking and checked again once open, so a file swapped
+    for a pipe or grown past the limit after ``screen`` is still skipped."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise LoadError(f"file is larger than {MAX_BYTES // 2**20} MB: split it before extracting")
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as fh:
+            reason = _kind(os.fstat(fh.fileno()))
+            if reason:
+                raise LoadError(reason, status="skipped")
+            return fh.read()
     except OSError as exc:
         raise LoadError(f"cannot read file ({exc.strerror or exc}): check that it exists and is readable") from None
 

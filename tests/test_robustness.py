@@ -1,6 +1,7 @@
 """Issue 18, nothing lost and nothing let in: output ownership, hostile inputs, a strict check,
 CSV safety, warnings, signals.  Every hostile case is built inside tmp_path."""
 
+import csv
 import errno
 import os
 import shutil
@@ -150,3 +151,126 @@ def test_golden_init_refuses_a_folder_with_files(tmp_path):
     assert run("golden", "init", out, golden, "--force").exit_code == 0
     assert (golden / "ratings.csv").exists() and (golden / "notes.txt").exists()
     assert run("golden", "init", out, tmp_path / "fresh").exit_code == 0
+
+
+# ---------------------------------------------------------------- 2. inputs
+
+def documents(out):
+    with (out / "documents.csv").open(encoding="utf-8", newline="") as fh:
+        return {r["doc_id"]: r for r in csv.DictReader(fh)}
+
+
+def test_links_out_of_the_input_folder_are_not_followed(tmp_path):
+    folder = news_folder(tmp_path)
+    secret = tmp_path / "private"
+    secret.mkdir()
+    shutil.copy(NEWS, secret / "secret.txt")
+    (folder / "out-file.txt").symlink_to(secret / "secret.txt")
+    (folder / "out-folder").symlink_to(secret, target_is_directory=True)
+    (folder / "inside.txt").symlink_to(folder / "news.txt")
+    out = tmp_path / "out"
+    result = run("extract", folder, "--out", out)
+    assert result.exit_code == 0, result.output
+    docs = documents(out)
+    assert sorted(docs) == ["inside.txt", "news.txt", "out-file.txt", "out-folder"]
+    for name in ("out-file.txt", "out-folder"):
+        assert docs[name]["status"] == "skipped" and "outside the input folder" in docs[name]["message"]
+    assert docs["inside.txt"]["status"] == "ok" and "secret" not in (out / "ratings.csv").read_text(encoding="utf-8")
+    assert "2 skipped" in result.output
+    assert run("extract", folder, "--out", out, "--strict", "-q").exit_code == 1  # a skipped file is a warning
+
+
+def test_pipes_sockets_and_devices_are_skipped_unopened(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    folder = news_folder(tmp_path)
+    os.mkfifo(folder / "pipe.txt")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(folder / "sock.txt"))
+    device = True
+    try:
+        os.mknod(folder / "null.txt", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        device = False
+    out = tmp_path / "out"
+    try:  # a subprocess, so that a reader blocked on the FIFO fails the test instead of hanging it
+        done = subprocess.run([sys.executable, "-m", "extractor", "extract", str(folder), "--out", str(out), "--jobs", "2",
+                               "--no-cache"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    finally:
+        listener.close()
+    assert done.returncode == 0, done.stderr
+    docs = documents(out)
+    assert docs["pipe.txt"]["status"] == "skipped" and "FIFO" in docs["pipe.txt"]["message"]
+    assert docs["sock.txt"]["status"] == "skipped" and "socket" in docs["sock.txt"]["message"]
+    if device:
+        assert docs["null.txt"]["status"] == "skipped" and "device" in docs["null.txt"]["message"]
+    assert docs["news.txt"]["status"] == "ok"
+    single = subprocess.run([sys.executable, "-m", "extractor", "extract", str(folder / "pipe.txt"), "--out",
+                             str(tmp_path / "one")], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert single.returncode == 0 and documents(tmp_path / "one")["pipe.txt"]["status"] == "skipped"
+
+
+def test_a_file_over_the_size_limit_is_skipped(tmp_path, monkeypatch):
+    from extractor import pipeline
+
+    folder = news_folder(tmp_path)
+    (folder / "small.txt").write_text("Thanet CCG was rated good.\n", encoding="utf-8")
+    monkeypatch.setattr(pipeline, "MAX_BYTES", 100)
+    out = tmp_path / "out"
+    assert run("extract", folder, "--out", out, "-q", "--jobs", "1").exit_code == 0
+    docs = documents(out)
+    assert docs["news.txt"]["status"] == "skipped" and "size limit" in docs["news.txt"]["message"]
+    assert docs["small.txt"]["status"] == "ok"
+
+
+def test_a_docx_zip_bomb_is_not_unpacked(tmp_path):
+    import zipfile
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "bomb.docx", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", "<w:document/>")
+        with z.open("word/media/zeros.bin", "w", force_zip64=True) as fh:
+            for _ in range(300):
+                fh.write(b"\0" * 2**20)
+    assert (folder / "bomb.docx").stat().st_size < 2**20
+    out = tmp_path / "out"
+    assert run("extract", folder, "--out", out, "-q").exit_code == 0
+    row = documents(out)["bomb.docx"]
+    assert row["status"] == "skipped" and "zip bomb" in row["message"]
+
+
+def test_deeply_nested_html_is_read_in_bounded_time(tmp_path):
+    import time
+
+    from extractor.patterns import Patterns
+    from extractor.pipeline import process_file
+
+    depth = 20_000
+    for tag in ("div", "blockquote", "li", "span"):
+        data = (f"<html><body><h1>Ratings</h1>{f'<{tag}>' * depth}<p>Thanet CCG was rated good for 2019/20.</p>"
+                f"{f'</{tag}>' * depth}</body></html>").encode()
+        path = tmp_path / f"{tag}.html"
+        path.write_bytes(data)
+        started = time.monotonic()
+        result = process_file(path, path.name, Patterns())
+        assert time.monotonic() - started < 10, tag
+        assert result.document["status"] == "ok", result.document
+
+
+def test_text_that_mentions_the_pdf_signature_is_text(tmp_path):
+    from extractor.loaders import sniff
+
+    note = b"# Notes on PDF files\n\nEvery PDF starts with %PDF-1.7 on its first line.\n\n%PDF-1.4 is older.\n"
+    assert sniff(note) == "text"
+    assert sniff(b"\xef\xbb\xbf\n  %PDF-1.7\n") == "pdf"
+    assert sniff(b"banner of a tool\n%PDF-1.4\n1 0 obj\n%%EOF\n") == "pdf"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "notes.md").write_bytes(note)
+    out = tmp_path / "out"
+    assert run("extract", folder, "--out", out, "-q").exit_code == 0
+    row = documents(out)["notes.md"]
+    assert row["status"] == "ok" and row["pages"] == ""
