@@ -55,6 +55,7 @@ class Document:
     notes: list[str] = field(default_factory=list)
     has_images: bool = False
     regions: list[tuple[int, tuple, str]] = field(default_factory=list)  # (page, bbox, source) of each table found
+    partial: bool = False  # a part could not be read (the reason is in notes)
 
 
     @property

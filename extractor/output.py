@@ -15,6 +15,7 @@ from .schema import FORMATS, INTEGER_COLUMNS, KEYS, TABLES, VOCABULARIES
 
 FORMAT_NAMES = ("csv", "jsonl", "parquet")
 DATAPACKAGE_NAME = "nhs-assessment-extraction"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may run a cell that starts so
 _MEDIATYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
 
 
@@ -33,8 +34,26 @@ def to_csv(table: str, rows: list[dict]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(TABLES[table])
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else str(row.get(c, "")) for c in TABLES[table]])
+        writer.writerow([csv_cell(c, row.get(c)) for c in TABLES[table]])
     return buffer.getvalue()
+
+
+def csv_cell(column: str, value) -> str:
+    """A cell as CSV output writes it: a text cell that a spreadsheet would run as a formula
+    (starting =, +, -, @, tab or CR) gets a leading ', as does one whose leading 's come
+    before such a character, so that reading back (``check``, ``Extraction.read``) can drop
+    exactly one.  Numbers stay numbers; JSON Lines and Parquet keep the raw value."""
+    text = "" if value is None else str(value)
+    return "'" + text if column not in INTEGER_COLUMNS and _risky(text) else text
+
+
+def csv_value(column: str, text: str) -> str:
+    """The inverse of ``csv_cell``."""
+    return text[1:] if column not in INTEGER_COLUMNS and text[:1] == "'" and _risky(text[1:]) else text
+
+
+def _risky(text: str) -> bool:
+    return text.lstrip("'").startswith(FORMULA_STARTS)
 
 
 def _typed(column: str, value):
@@ -164,6 +183,9 @@ def read_tables(folder: Path, fmt: str = "csv") -> dict:
         path = Path(folder) / f"{table}.{fmt}"
         if fmt == "csv":
             df = pd.read_csv(path, dtype=str, keep_default_na=False)
+            for column in df.columns:
+                if column in columns:
+                    df[column] = df[column].map(lambda v, c=column: csv_value(c, v))
         elif fmt == "jsonl":
             df = pd.read_json(path, lines=True, dtype=False) if path.stat().st_size else pd.DataFrame(columns=columns)
         else:

@@ -181,7 +181,9 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
         title=normalise.clean(doc.title)[:200],
         published=doc.published or _published(doc),
         pages=doc.pages if doc.pages is not None else "",
-        status="partial" if ctx.partial else "ok",
+        # stated totals the rows contradict and arithmetic that does not add up are warnings in the
+        # message (ctx.partial); only a part of the document that could not be read makes it partial
+        status="partial" if doc.partial else "ok",
         message="; ".join(messages),
     )
     return FileResult(row, records, scores, ctx.trace, dict(ctx.fired), doc.pages or 0, doc.regions)

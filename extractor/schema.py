@@ -28,7 +28,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "documents": ("doc_id",),
     "ratings": ("doc_id", "org_code", "period", "assessment"),
     "rating_counts": ("doc_id", "period", "assessment", "previous_rating", "rating"),
-    "budgets": ("doc_id", "organisation", "period", "budget_line"),
+    "budgets": ("doc_id", "org_code", "period", "budget_line"),
     "indicators": ("doc_id", "indicator"),
     "achievements": ("doc_id", "achievement"),
 }

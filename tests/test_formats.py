@@ -40,7 +40,7 @@ def test_cli_format_matches_csv(tmp_path):
     for fmt in ("csv", "jsonl"):
         result = runner.invoke(cli, ["extract", str(ROOT / "corpus" / "board_paper"), "--out", str(tmp_path / fmt),
                                      "--format", fmt, "-q", "--no-cache"])
-        assert result.exit_code == 1, result.output  # the board paper's wrong variance makes it partial
+        assert result.exit_code == 0, result.output  # the board paper's wrong variance is a warning
     csv_rows = Extraction.read(tmp_path / "csv")
     jsonl_rows = Extraction.read(tmp_path / "jsonl", format="jsonl")
     assert csv_rows.tables == jsonl_rows.tables

@@ -274,3 +274,121 @@ def test_text_that_mentions_the_pdf_signature_is_text(tmp_path):
     assert run("extract", folder, "--out", out, "-q").exit_code == 0
     row = documents(out)["notes.md"]
     assert row["status"] == "ok" and row["pages"] == ""
+
+
+# ---------------------------------------------------------------- 3. check strictness
+
+@pytest.fixture(scope="module")
+def corpus_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("corpus") / "out"
+    assert CliRunner().invoke(cli, ["extract", str(ROOT / "corpus"), "--out", str(out), "-q", "--no-cache"]).exit_code == 0
+    return out
+
+
+def edit_golden(tmp_path, table, change):
+    golden = tmp_path / "golden"
+    if not golden.exists():
+        shutil.copytree(ROOT / "corpus" / "golden", golden)
+    path = golden / f"{table}.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = list(reader.fieldnames), list(reader)
+    header, rows = change(header, rows)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return golden
+
+
+def test_field_accuracy_is_required_by_default(corpus_out, tmp_path):
+    def wrong_rating(header, rows):
+        rows[0]["rating"] = "outstanding" if rows[0]["rating"] != "outstanding" else "good"
+        return header, rows
+
+    golden = edit_golden(tmp_path, "ratings", wrong_rating)
+    assert run("check", corpus_out, golden).exit_code == 1
+    assert run("check", corpus_out, golden, "--min-fields", "0.9").exit_code == 0
+    out = tmp_path / "again"
+    assert run("extract", ROOT / "corpus", "--out", out, "-q", "--check", golden).exit_code == 1
+    assert run("extract", ROOT / "corpus", "--out", out, "-q", "--check", golden, "--min-fields", "0.9").exit_code == 0
+
+
+def test_unusable_goldens_and_outputs_are_errors(corpus_out, tmp_path):
+    golden = edit_golden(tmp_path, "ratings", lambda header, rows: (header + ["ratting"], rows))
+    unknown = run("check", corpus_out, golden)
+    assert unknown.exit_code == 2 and "unknown column 'ratting'" in unknown.output
+    shutil.rmtree(golden)
+    golden = edit_golden(tmp_path, "ratings", lambda header, rows: (header, rows))
+    (golden / "indicators.csv").unlink()
+    missing = run("check", corpus_out, golden)
+    assert missing.exit_code == 2 and "indicators.csv: missing" in missing.output
+    jsonl = tmp_path / "jsonl"
+    assert run("extract", ROOT / "corpus" / "news_article", "--out", jsonl, "-q", "--format", "jsonl").exit_code == 0
+    not_csv = run("check", jsonl, ROOT / "corpus" / "golden")
+    assert not_csv.exit_code == 2 and "not a CSV output folder" in not_csv.output and "--format csv" in not_csv.output
+    (tmp_path / "empty").mkdir()
+    assert run("check", tmp_path / "empty", ROOT / "corpus" / "golden").exit_code == 2
+
+
+def test_printed_forms_of_a_name_and_derived_directions_compare_equal(corpus_out, tmp_path):
+    def long_names(header, rows):
+        for row in rows:
+            if row["organisation"].endswith(" CCG"):
+                row["organisation"] = "NHS " + row["organisation"].removesuffix(" CCG") + " Clinical Commissioning Group"
+        return header, rows
+
+    def no_directions(header, rows):
+        for row in rows:
+            if row["previous_rating"] and row["rating"]:
+                row["direction"] = ""
+        return header, rows
+
+    edit_golden(tmp_path, "budgets", long_names)
+    edit_golden(tmp_path, "ratings", long_names)
+    golden = edit_golden(tmp_path, "ratings", no_directions)
+    assert "NHS Cannock Chase Clinical Commissioning Group" in (golden / "budgets.csv").read_text(encoding="utf-8")
+    result = run("check", corpus_out, golden)
+    assert result.exit_code == 0, result.output
+
+    def no_codes(header, rows):  # keyed on the name where the golden has no code
+        for row in rows:
+            row["org_code"] = ""
+        return header, rows
+
+    result = run("check", corpus_out, edit_golden(tmp_path, "budgets", no_codes))
+    assert result.exit_code == 1 and "golden='' extracted='04Y'" in result.output
+    assert "\n  missed" not in result.output and "\n  extra " not in result.output
+
+
+def test_shared_corpus_passes_the_default_check(shared_corpus, tmp_path):
+    result = run("extract", shared_corpus / "documents", "--out", tmp_path / "out", "-q", "--check",
+                 shared_corpus / "golden")
+    assert result.exit_code == 0, result.output
+    table = result.output.split("\n\n")[0].splitlines()[1:]
+    assert len(table) == 6 and all(line.split()[-4:] == ["1.000"] * 4 for line in table)
+
+
+# ---------------------------------------------------------------- 5. warnings and the summary
+
+def test_contradicted_totals_are_warnings(tmp_path):
+    out = tmp_path / "out"
+    result = run("extract", ROOT / "corpus", "--out", out)
+    assert result.exit_code == 0
+    docs = documents(out)
+    annex = docs["framework/iaf-annex-2018-19.pdf"]
+    assert annex["status"] == "ok" and "stated total differs" in annex["message"]
+    assert {r["status"] for r in docs.values()} == {"ok"}
+    summary = result.output.strip().splitlines()
+    assert len(summary) == 1 and "11 files" in summary[0] and "11 ok" in summary[0] and f"written to {out}" in summary[0]
+    assert "rows: ratings 35" in summary[0]
+    assert run("extract", ROOT / "corpus", "--out", out, "--strict", "-q").exit_code == 1
+    assert run("extract", ROOT / "corpus" / "news_article", "--out", out, "--strict", "-q").exit_code == 0
+
+
+def test_the_summary_says_what_to_do_about_scans_and_failures(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\nnot really\n")
+    result = run("extract", folder, "--out", tmp_path / "out")
+    assert result.exit_code == 1 and "1 failed" in result.output and "message column of documents.csv" in result.output
