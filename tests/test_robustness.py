@@ -392,3 +392,57 @@ def test_the_summary_says_what_to_do_about_scans_and_failures(tmp_path):
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4\nnot really\n")
     result = run("extract", folder, "--out", tmp_path / "out")
     assert result.exit_code == 1 and "1 failed" in result.output and "message column of documents.csv" in result.output
+
+
+# ---------------------------------------------------------------- 4. CSV safety
+
+def test_cells_that_start_like_formulas_are_escaped_in_csv_only(tmp_path):
+    import json
+
+    from extractor.api import Extraction
+    from extractor.schema import TABLES
+
+    row = {c: "" for c in TABLES["budgets"]}
+    row.update(doc_id="a.txt", organisation="=HYPERLINK(\"http://x\")", org_code="", period="2018/19",
+               budget_line="-cash", budget_gbp="10", expenditure_gbp="15", variance_gbp="-5", evidence="@SUM(A1)",
+               rule="'=already quoted")
+    tables = {t: [] for t in TABLES}
+    tables["budgets"] = [row]
+    tables["documents"] = [{**{c: "" for c in TABLES["documents"]}, "doc_id": "a.txt", "status": "ok"}]
+    csv_out, jsonl_out = Extraction(tables).write(tmp_path / "csv"), Extraction(tables).write(tmp_path / "j", "jsonl")
+    text = (csv_out / "budgets.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and ",'-cash," in text and ",10,15,-5," in text and "'@SUM(A1)" in text
+    assert "''=already quoted" in text
+    raw = json.loads((jsonl_out / "budgets.jsonl").read_text(encoding="utf-8"))
+    assert raw["organisation"].startswith("=HYP") and raw["variance_gbp"] == -5 and raw["budget_line"] == "-cash"
+    back = Extraction.read(csv_out)["budgets"].iloc[0]
+    assert back["organisation"] == row["organisation"] and back["rule"] == "'=already quoted"
+    assert back["budget_line"] == "-cash" and back["variance_gbp"] == -5
+
+    golden = tmp_path / "golden"
+    golden.mkdir()
+    for table, columns in TABLES.items():
+        keep = [c for c in columns if c not in ("evidence", "rule", "title", "published", "pages", "sha256",
+                                                 "status", "message", "extractor_version")]
+        with (golden / f"{table}.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(keep)
+            writer.writerows([[r.get(c, "") for c in keep] for r in tables[table]])  # raw values, unescaped
+    result = run("check", csv_out, golden)
+    assert result.exit_code == 0, result.output
+
+
+def test_file_names_that_are_not_utf8_or_hold_line_breaks(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    data = NEWS.read_bytes()
+    for name in (b"caf\xe9.txt", b"two\nlines.txt", b"carriage\rreturn.txt"):
+        with open(os.path.join(os.fsencode(folder), name), "wb") as fh:
+            fh.write(data)
+    out = tmp_path / "out"
+    assert run("extract", folder, "--out", out, "-q").exit_code == 0
+    lines = (out / "documents.csv").read_bytes().decode("utf-8").split("\n")
+    assert len(lines) == 5 and lines[-1] == ""  # a header, three rows, no row broken
+    assert sorted(documents(out)) == ["caf\\xe9.txt", "carriage\\x0dreturn.txt", "two\\x0alines.txt"]
+    assert all(r["status"] == "ok" for r in documents(out).values())
+    assert sum(1 for line in (out / "ratings.csv").read_text(encoding="utf-8").splitlines() if "caf\\xe9" in line) == 4
