@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from pathlib import Path
@@ -91,6 +92,8 @@ def extract(path: str | Path, patterns: str | Path | None = None, jobs: int = 1,
     ``patterns`` is a folder of pattern files (default: the built-in ones);
     ``cache`` a folder for the per-file result cache (default: no cache).
     """
+    if not Path(path).exists():
+        raise FileNotFoundError(errno.ENOENT, "no such file or folder to extract", str(path))
     loaded = Patterns(Path(patterns) if patterns else None)
     store = None
     if cache is not None:

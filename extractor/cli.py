@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from functools import wraps
 from pathlib import Path
@@ -70,6 +71,7 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
     partial, needs_ocr or failed, 2 on a usage error or an output folder that cannot be written.
     """
     from .api import run_batch
+    from .batch import Terminated, _terminated
     from .cache import Cache, default_folder
     from .output import OutputError, output_lock, replaceable, write_tables
 
@@ -86,6 +88,7 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
         fail(f"--out {out} exists and holds files this tool did not write: choose another folder, or --force to replace it")
     cache = None if no_cache else Cache(cache_dir or default_folder(), patterns, full_scan)
     jobs = jobs or os.cpu_count() or 1
+    previous = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
     try:
         with output_lock(out):
             try:
@@ -102,6 +105,13 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
     except OSError as exc:
         fail(f"cannot write {out} ({exc.strerror or exc}): check the folder's permissions and free space; "
              "any previous output there is unchanged")
+    except (KeyboardInterrupt, Terminated) as exc:
+        signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
+        click.echo(f"Stopped by {signal.Signals(signum).name}: {out} was left whole (no half-written output)", err=True)
+        sys.exit(128 + signum)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     if not quiet:
         click.echo(summary(batch, out), err=True)
     if golden:
@@ -113,6 +123,12 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
         sys.exit(EXIT_NOT_OK)
     warned = any(r["status"] == "skipped" or r["message"] for r in documents)
     sys.exit(EXIT_NOT_OK if strict and warned else EXIT_OK)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def fail(message: str):

@@ -136,22 +136,27 @@ def process_file(path: Path, doc_id: str, patterns: Patterns, full_scan: bool = 
     """Extract one file (``data``, when given, holds its bytes); never raises."""
     row = {column: "" for column in TABLES["documents"]}
     row.update(doc_id=doc_id, doc_type="unknown", extractor_version=__version__)
+    stage = ["reading the file"]
     try:
-        return _process(path, doc_id, patterns, row, full_scan, data)
+        return _process(path, doc_id, patterns, row, full_scan, data, stage)
     except LoadError as exc:
         row.update(status=exc.status, message=str(exc))
     except MemoryError:
         row.update(status="failed", message="out of memory while reading the file: split it and extract the parts")
     except Exception as exc:  # the batch must go on; the message says what broke
-        log.debug("failed on %s", doc_id, exc_info=True)
-        row.update(status="failed", message=f"internal error ({type(exc).__name__}: {str(exc)[:120]}): please report it with the file")
+        log.warning("%s: internal error while %s (%s: %s)", doc_id, stage[0], type(exc).__name__, exc,
+                    exc_info=log.isEnabledFor(logging.DEBUG))
+        row.update(status="failed", message=f"internal error while {stage[0]} ({type(exc).__name__}: "
+                                            f"{printable(str(exc))[:120]}): please report it with the file")
     return FileResult(document=row, records={t: [] for t in RECORD_TABLES})
 
 
-def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: bool, data: bytes | None) -> FileResult:
+def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: bool, data: bytes | None,
+             stage: list[str]) -> FileResult:
     if data is None:
         data = read_file(path)
     row["sha256"] = hashlib.sha256(data).hexdigest()
+    stage[0] = "loading the document"
     decided: dict = {}
 
     def table_pages(fast_text: list[str]) -> set[int]:
@@ -162,13 +167,16 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
         return flagged_pages(patterns, decided["type"], fast_text)
 
     doc = load(path, doc_id, data, {"table_pages": table_pages})
+    stage[0] = "classifying the document"
     if "type" in decided:
         doc_type, scores = decided["type"], decided["scores"]
     else:
         items = sum(line.kind == "item" for line in doc.lines)
         doc_type, scores = classify(patterns, doc.classify_text, doc.format, items, len(doc.tables))
+    stage[0] = f"applying the {doc_type} rules"
     ctx = Context(doc, patterns, patterns.types.get(doc_type), Organisations.load())
     apply(ctx)
+    stage[0] = "merging the records"
     records = {t: ctx.records[t] for t in RECORD_TABLES}
     records["ratings"] = merge_ratings(records["ratings"])
     records["rating_counts"] = dedupe(records["rating_counts"], "rating_counts")

@@ -446,3 +446,168 @@ def test_file_names_that_are_not_utf8_or_hold_line_breaks(tmp_path):
     assert sorted(documents(out)) == ["caf\\xe9.txt", "carriage\\x0dreturn.txt", "two\\x0alines.txt"]
     assert all(r["status"] == "ok" for r in documents(out).values())
     assert sum(1 for line in (out / "ratings.csv").read_text(encoding="utf-8").splitlines() if "caf\\xe9" in line) == 4
+
+
+# ---------------------------------------------------------------- 6. errors and signals
+
+SLOW_RUN = """
+import os, sys, time
+from pathlib import Path
+from extractor import batch
+real = batch.process_file
+def slow(path, *args, **kwargs):
+    if path.name.startswith("slow"):
+        Path(sys.argv[1], f"started-{os.getpid()}").write_text("")
+        time.sleep(60)
+    return real(path, *args, **kwargs)
+batch.process_file = slow
+from extractor.cli import cli
+cli(["extract", sys.argv[2], "--out", sys.argv[3], "--jobs", "2", "--no-cache", "--timeout", "0"])
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # a zombie has stopped
+    except FileNotFoundError:
+        return True
+
+
+def _start_slow_run(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    folder = news_folder(tmp_path)
+    for name in ("slow-a.txt", "slow-b.txt"):
+        shutil.copy(NEWS, folder / name)
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    script = tmp_path / "slow_run.py"
+    script.write_text(SLOW_RUN, encoding="utf-8")
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, str(script), str(flags), str(folder), str(out)], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while len(list(flags.iterdir())) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    workers = [int(p.name.split("-")[1]) for p in flags.iterdir()]
+    assert len(workers) == 2, process.communicate(timeout=10)
+    return process, workers, out
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX signals")
+@pytest.mark.parametrize("signum,code", [(2, 130), (15, 143)])
+def test_a_signal_stops_the_run_and_its_workers(tmp_path, signum, code):
+    import subprocess
+    import time
+
+    process, workers, out = _start_slow_run(tmp_path)
+    sent = time.monotonic()
+    process.send_signal(signum)
+    try:
+        _, stderr = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        for pid in workers:
+            os.kill(pid, 9)
+        raise
+    assert time.monotonic() - sent < 2.5
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr and "Stopped by" in stderr
+    deadline = time.monotonic() + 2
+    while not all(_gone(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_gone(pid) for pid in workers)
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="Linux only (PR_SET_PDEATHSIG)")
+def test_workers_die_with_their_parent(tmp_path):
+    import time
+
+    process, workers, _ = _start_slow_run(tmp_path)
+    process.kill()
+    process.communicate(timeout=10)
+    deadline = time.monotonic() + 5
+    while not all(_gone(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = [pid for pid in workers if not _gone(pid)]
+    for pid in alive:
+        os.kill(pid, 9)
+    assert not alive
+
+
+def test_an_internal_error_is_logged_with_the_document_and_stage(tmp_path, monkeypatch, caplog):
+    from extractor import pipeline
+    from extractor.patterns import Patterns
+
+    def broken(ctx):
+        raise ValueError("a rule went wrong")
+
+    monkeypatch.setattr(pipeline, "apply", broken)
+    result = pipeline.process_file(NEWS, "news.txt", Patterns())
+    assert result.document["status"] == "failed"
+    assert result.document["message"].startswith("internal error while applying the news_article rules (ValueError")
+    warning = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning and "news.txt" in warning[0].getMessage() and "applying the news_article rules" in warning[0].getMessage()
+
+
+def test_a_crash_reading_a_pages_tables_makes_the_document_partial(tmp_path, monkeypatch):
+    import pdfplumber.page
+
+    from extractor.patterns import Patterns
+    from extractor.pipeline import process_file
+
+    def crash(self, *args, **kwargs):
+        raise KeyError("a malformed page")
+
+    monkeypatch.setattr(pdfplumber.page.Page, "find_tables", crash)
+    pdf = ROOT / "corpus" / "framework" / "iaf-annex-2018-19.pdf"
+    result = process_file(pdf, pdf.name, Patterns(), full_scan=True)
+    assert result.document["status"] == "partial"
+    assert "the tables of page 1 could not be read (KeyError)" in result.document["message"]
+
+    def out_of_memory(self, *args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(pdfplumber.page.Page, "find_tables", out_of_memory)
+    result = process_file(pdf, pdf.name, Patterns(), full_scan=True)
+    assert result.document["status"] == "failed" and "out of memory" in result.document["message"]
+
+
+def test_a_damaged_cache_entry_is_a_miss(tmp_path):
+    from extractor.api import run_batch
+    from extractor.cache import Cache
+    from extractor.patterns import Patterns
+
+    patterns, store = Patterns(), tmp_path / "cache"
+    first = run_batch(NEWS, patterns, cache=Cache(store, patterns))
+    [entry] = list(store.rglob("*.json"))
+    entry.write_bytes(entry.read_bytes().replace(b"Thanet CCG", b"Swale CCG"))  # a plausible but wrong entry
+    again = run_batch(NEWS, patterns, cache=Cache(store, patterns))
+    assert again.cached == 0 and again.tables == first.tables
+    assert run_batch(NEWS, patterns, cache=Cache(store, patterns)).cached == 1  # rewritten whole
+
+
+def test_furniture_is_matched_on_whole_class_words(tmp_path):
+    from extractor.loaders import load_html
+
+    html = b"""<html><body><article>
+      <div class="cookie-banner"><p>We use cookies on this site.</p></div>
+      <nav><p>Home / News</p></nav>
+      <div class="research-summary"><p>Thanet CCG was rated good for 2019/20.</p></div>
+      <div class="navigation-links"><p>Next story</p></div>
+      <div role="search"><p>Search this site</p></div>
+      <p class="menu_item">Menu entry</p>
+    </article></body></html>"""
+    texts = [line.text for line in load_html(html, "page.html").lines]
+    assert texts == ["Thanet CCG was rated good for 2019/20."]
+
+
+def test_the_api_raises_for_a_missing_path(tmp_path):
+    from extractor import extract
+
+    with pytest.raises(FileNotFoundError):
+        extract(tmp_path / "nowhere")
