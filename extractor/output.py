@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from . import __version__
-from .schema import FORMATS, INTEGER_COLUMNS, KEYS, TABLES, VOCABULARIES
+from .schema import DESCRIPTIONS, FORMATS, INTEGER_COLUMNS, KEYS, TABLE_DESCRIPTIONS, TABLES, VOCABULARIES
 
 FORMAT_NAMES = ("csv", "jsonl", "parquet")
 DATAPACKAGE_NAME = "nhs-assessment-extraction"
@@ -118,7 +118,8 @@ def datapackage(tables: dict[str, list[dict]], fmt: str = "csv") -> dict:
         rows = tables.get(table, [])
         fields = []
         for column in columns:
-            field = {"name": column, "type": "integer" if column in INTEGER_COLUMNS else "string"}
+            field = {"name": column, "type": "integer" if column in INTEGER_COLUMNS else "string",
+                     "description": TABLE_DESCRIPTIONS.get(table, {}).get(column, DESCRIPTIONS[column])}
             if column == "published":
                 field["type"] = "date"
             constraints: dict = {}

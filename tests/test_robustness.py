@@ -611,3 +611,27 @@ def test_the_api_raises_for_a_missing_path(tmp_path):
 
     with pytest.raises(FileNotFoundError):
         extract(tmp_path / "nowhere")
+
+
+# ---------------------------------------------------------------- 7. documentation
+
+def test_the_schema_document_keeps_in_step_with_the_shared_copy(shared_corpus):
+    ours = (ROOT / "docs" / "OUTPUT-SCHEMA.md").read_text(encoding="utf-8").splitlines()
+    shared = (shared_corpus.parent / "spec" / "OUTPUT-SCHEMA.md").read_text(encoding="utf-8").splitlines()
+    lines = iter(ours)
+    missing = [line for line in shared if not any(line == mine for mine in lines)]  # shared is a subsequence
+    assert missing == [], f"docs/OUTPUT-SCHEMA.md lacks or reorders: {missing[:3]}"
+    text = "\n".join(ours)
+    assert "`skipped`" in text and "`'` in front" in text
+
+
+def test_every_datapackage_field_has_a_description(tmp_path):
+    import json
+
+    out = tmp_path / "out"
+    assert run("extract", NEWS, "--out", out, "-q").exit_code == 0
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    fields = [f for resource in package["resources"] for f in resource["schema"]["fields"]]
+    assert len(fields) > 40 and all(len(f.get("description", "")) > 10 for f in fields)
+    status = next(f for f in fields if f["name"] == "status")
+    assert "skipped" in status["constraints"]["enum"] and "skipped" in status["description"]
