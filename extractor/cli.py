@@ -96,9 +96,9 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
                                   progress=not quiet and sys.stdout.isatty() and sys.stderr.isatty(),
                                   verbose=verbose, cache=cache, scheduler=scheduler)
             except (OSError, TimeoutError) as exc:
-                if not scheduler:
-                    raise
-                fail(f"cannot use the Dask scheduler at {scheduler} ({exc}): check the address")
+                if scheduler:
+                    fail(f"cannot use the Dask scheduler at {scheduler} ({exc}): check the address")
+                fail(f"cannot read {input_path} ({getattr(exc, 'strerror', None) or exc}): check that it is readable")
             write_tables(batch.tables, out, fmt, force=force)
     except OutputError as exc:
         fail(str(exc))
@@ -178,9 +178,12 @@ def explain(file, full_scan, images_dir, patterns):
     """Show why FILE got its document type and which rules fired on which page."""
     from .loaders import sniff
     from .model import LoadError
-    from .pipeline import process_file
+    from .pipeline import process_file, read_file
 
-    data = file.read_bytes()
+    try:
+        data = read_file(file)  # never blocks on a pipe; refuses what extract would skip
+    except LoadError as exc:
+        fail(f"{file}: {exc}")
     if images_dir:
         try:
             is_pdf = sniff(data) == "pdf"

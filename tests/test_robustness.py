@@ -635,3 +635,25 @@ def test_every_datapackage_field_has_a_description(tmp_path):
     assert len(fields) > 40 and all(len(f.get("description", "")) > 10 for f in fields)
     status = next(f for f in fields if f["name"] == "status")
     assert "skipped" in status["constraints"]["enum"] and "skipped" in status["description"]
+
+
+def test_explain_refuses_a_pipe_without_opening_it(tmp_path):
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "pipe.pdf")
+    done = subprocess.run([sys.executable, "-m", "extractor", "explain", str(tmp_path / "pipe.pdf")],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 2 and "FIFO" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_memory_failures_are_never_cached(tmp_path):
+    from extractor.cache import Cache
+    from extractor.patterns import Patterns
+    from extractor.pipeline import FileResult
+
+    cache = Cache(tmp_path / "cache", Patterns())
+    row = {"doc_id": "big.pdf", "sha256": "2" * 64, "status": "failed",
+           "message": "out of memory while reading the file: split it and extract the parts"}
+    cache.put(FileResult(document=row, records={}))
+    assert cache.get("2" * 64, "big.pdf") is None
