@@ -17,7 +17,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from .normalise import direction, fold
-from .output import csv_value
+from .output import csv_cell, csv_value
 from .schema import INTEGER_COLUMNS, KEYS, TABLES
 
 ACHIEVEMENT_SIMILARITY = 0.9
@@ -291,6 +291,6 @@ def init_golden(output: Path, golden: Path) -> int:
         with (golden / f"{table}.csv").open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(keep)
-            writer.writerows([[r.get(c, "") for c in keep] for r in rows])
+            writer.writerows([[csv_cell(c, r.get(c, "")) for c in keep] for r in rows])  # escaped as output is
         written += 1
     return written

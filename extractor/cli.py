@@ -84,6 +84,8 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
     source, target = input_path.resolve(), out.resolve()
     if target == source or target in source.parents:
         fail(f"--out {out} would replace the folder being read: choose another output folder")
+    if (out.exists() or out.is_symlink()) and (out.is_symlink() or not out.is_dir()):
+        fail(f"--out {out} is a {'link' if out.is_symlink() else 'file'}, not a folder: choose a folder")
     if not replaceable(out, force):
         fail(f"--out {out} exists and holds files this tool did not write: choose another folder, or --force to replace it")
     cache = None if no_cache else Cache(cache_dir or default_folder(), patterns, full_scan)

@@ -657,3 +657,22 @@ def test_memory_failures_are_never_cached(tmp_path):
            "message": "out of memory while reading the file: split it and extract the parts"}
     cache.put(FileResult(document=row, records={}))
     assert cache.get("2" * 64, "big.pdf") is None
+
+
+def test_a_read_only_output_folder_is_one_line_and_keeps_the_previous_output(tmp_path, monkeypatch):
+    folder = news_folder(tmp_path)
+    out = tmp_path / "out"
+    assert run("extract", folder, "--out", out, "-q").exit_code == 0
+    before = (out / "ratings.csv").read_bytes()
+
+    def read_only(*args, **kwargs):  # as root, chmod cannot make a folder read-only; the error is the same
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(output.os, "mkdir", read_only)
+    result = run("extract", folder, "--out", out, "-q")
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "Read-only file system" in result.output
+    assert (out / "ratings.csv").read_bytes() == before and leftovers(tmp_path) == []
+    monkeypatch.undo()
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    not_folder = run("extract", folder, "--out", tmp_path / "file", "-q")
+    assert not_folder.exit_code == 2 and "is a file" in not_folder.output
