@@ -274,12 +274,15 @@ def run(
         results = _local(tasks, patterns, timeout, full_scan)
     else:
         results = _pool(tasks, patterns, jobs, timeout, full_scan)
-    for index, result in results:
-        done[index] = result
-        if cache is not None:
-            cache.put(result)
-        if on_result:
-            on_result(result)
+    try:
+        for index, result in results:
+            done[index] = result
+            if cache is not None:
+                cache.put(result)
+            if on_result:
+                on_result(result)
+    finally:
+        results.close()  # on Ctrl-C here, stop the workers now, not when the generator is collected
     for result in done:
         batch.add(result)
     batch.elapsed = time.monotonic() - started

@@ -676,3 +676,32 @@ def test_a_read_only_output_folder_is_one_line_and_keeps_the_previous_output(tmp
     (tmp_path / "file").write_text("x", encoding="utf-8")
     not_folder = run("extract", folder, "--out", tmp_path / "file", "-q")
     assert not_folder.exit_code == 2 and "is a file" in not_folder.output
+
+
+def test_an_interrupt_between_results_stops_the_workers_at_once(tmp_path, monkeypatch):
+    import multiprocessing
+    import time
+
+    from extractor import batch as batch_module
+    from extractor.patterns import Patterns
+
+    folder = news_folder(tmp_path)
+    shutil.copy(NEWS, folder / "slow.txt")
+    real = batch_module.process_file
+
+    def slow(path, *args, **kwargs):
+        if path.name == "slow.txt":
+            time.sleep(15)
+        return real(path, *args, **kwargs)
+
+    def interrupt(result):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch_module, "process_file", slow)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt) as caught:  # kept: its traceback keeps run()'s frame alive
+        batch_module.run(folder, Patterns(), jobs=2, timeout=None, on_result=interrupt)
+    assert caught.traceback
+    while multiprocessing.active_children() and time.monotonic() - started < 8:
+        time.sleep(0.05)
+    assert not multiprocessing.active_children()  # the worker still sleeping on slow.txt was stopped
