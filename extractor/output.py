@@ -243,7 +243,7 @@ class output_lock:
     folder is refused instead of mixing its files with the first's."""
 
     def __init__(self, out: Path):
-        self.out = Path(out)
+        self.out = Path(os.path.abspath(out))  # "." and "x/.." have a name and a parent
         self.path = self.out.parent / f".{self.out.name}.lock"
         self.fd: int | None = None
 
@@ -315,7 +315,7 @@ def write_tables(tables: dict[str, list[dict]], out: Path, fmt: str = "csv", for
     written is the old folder moved aside and the new one renamed into place, with SIGINT and
     SIGTERM held back, so an interrupted run leaves the previous output whole.
     """
-    out = Path(out)
+    out = Path(os.path.abspath(out))
     if not replaceable(out, force):
         raise OutputError(f"{out} exists and holds files this tool did not write: choose another --out folder "
                           "(or --force to replace it)")

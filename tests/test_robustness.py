@@ -705,3 +705,21 @@ def test_an_interrupt_between_results_stops_the_workers_at_once(tmp_path, monkey
     while multiprocessing.active_children() and time.monotonic() - started < 8:
         time.sleep(0.05)
     assert not multiprocessing.active_children()  # the worker still sleeping on slow.txt was stopped
+
+
+def test_the_api_write_refuses_a_foreign_or_busy_folder(tmp_path, monkeypatch):
+    from extractor import extract
+
+    extraction = extract(NEWS)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(output.OutputError, match="did not write"):
+        extraction.write(theirs)
+    with output.output_lock(tmp_path / "busy"), pytest.raises(output.OutputError, match="another nhs-extract run"):
+        extraction.write(tmp_path / "busy")
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    extraction.write(".")  # the current folder, empty: written in place
+    assert (here / "ratings.csv").exists() and (here / ".nhs-extract").exists() and leftovers(tmp_path) == []
