@@ -513,7 +513,7 @@ def test_a_signal_stops_the_run_and_its_workers(tmp_path, signum, code):
         for pid in workers:
             os.kill(pid, 9)
         raise
-    assert time.monotonic() - sent < 2.5
+    assert time.monotonic() - sent < 3  # typically well under a second; 2 s is the aim, 3 leaves room for a busy CI
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr and "Stopped by" in stderr
     deadline = time.monotonic() + 2
