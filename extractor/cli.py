@@ -180,7 +180,7 @@ def explain(file, full_scan, images_dir, patterns):
     """Show why FILE got its document type and which rules fired on which page."""
     from .loaders import sniff
     from .model import LoadError
-    from .pipeline import process_file, read_file
+    from .pipeline import printable, process_file, read_file
 
     try:
         data = read_file(file)  # never blocks on a pipe; refuses what extract would skip
@@ -193,9 +193,9 @@ def explain(file, full_scan, images_dir, patterns):
             is_pdf = False
         if not is_pdf:
             raise click.UsageError(f"--images draws PDF pages, and {file.name} is not a PDF")
-    result = process_file(file, file.name, patterns, full_scan, data)
+    result = process_file(file, printable(file.name), patterns, full_scan, data)
     doc = result.document
-    click.echo(f"{file.name}: {doc['doc_type']}  (status {doc['status']}{': ' + doc['message'] if doc['message'] else ''})")
+    click.echo(f"{doc['doc_id']}: {doc['doc_type']}  (status {doc['status']}{': ' + doc['message'] if doc['message'] else ''})")
     click.echo("\nDocument type scores:")
     for score in result.scores:
         mark = "*" if score.doc_type == doc["doc_type"] else " "
