@@ -78,15 +78,16 @@ def discover(target: Path) -> list[tuple[Path, str]]:
 
 
 def printable(name: str) -> str:
-    """A file name as a CSV cell: bytes that are not UTF-8 (surrogate escapes) and control
-    characters (CR, LF, tab...) written as ``\\xNN``, so nothing is lost and no row is broken."""
+    """A file name as a CSV cell: bytes that are not UTF-8 (surrogate escapes), control characters
+    (CR, LF, tab...) and a backslash that would read as an escape written as ``\\xNN``, so nothing
+    is lost, no two names meet and no row is broken."""
     out = []
-    for ch in name:
+    for at, ch in enumerate(name):
         code = ord(ch)
         if 0xDC80 <= code <= 0xDCFF:
             out.append(f"\\x{code - 0xDC00:02x}")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\x{code:02x}")
+        elif code < 0x20 or code == 0x7F or (ch == "\\" and re.match(r"x[0-9a-fA-F]{2}", name[at + 1:at + 4])):
+            out.append(f"\\x{code:02x}")  # a backslash too where it would read as an escape
         else:
             out.append(ch)
     return "".join(out)

@@ -436,14 +436,14 @@ def test_file_names_that_are_not_utf8_or_hold_line_breaks(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     data = NEWS.read_bytes()
-    for name in (b"caf\xe9.txt", b"two\nlines.txt", b"carriage\rreturn.txt"):
+    for name in (b"caf\xe9.txt", b"two\nlines.txt", b"carriage\rreturn.txt", b"caf\\xe9.txt"):
         with open(os.path.join(os.fsencode(folder), name), "wb") as fh:
             fh.write(data)
     out = tmp_path / "out"
     assert run("extract", folder, "--out", out, "-q").exit_code == 0
     lines = (out / "documents.csv").read_bytes().decode("utf-8").split("\n")
-    assert len(lines) == 5 and lines[-1] == ""  # a header, three rows, no row broken
-    assert sorted(documents(out)) == ["caf\\xe9.txt", "carriage\\x0dreturn.txt", "two\\x0alines.txt"]
+    assert len(lines) == 6 and lines[-1] == ""  # a header, four rows, no row broken
+    assert sorted(documents(out)) == ["caf\\x5cxe9.txt", "caf\\xe9.txt", "carriage\\x0dreturn.txt", "two\\x0alines.txt"]
     assert all(r["status"] == "ok" for r in documents(out).values())
     assert sum(1 for line in (out / "ratings.csv").read_text(encoding="utf-8").splitlines() if "caf\\xe9" in line) == 4
 
