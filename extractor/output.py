@@ -203,8 +203,9 @@ MARKER = ".nhs-extract"  # names the tool and version; only a folder holding it 
 
 
 def _owned(folder: Path) -> bool:
-    try:
-        return (folder / MARKER).read_text(encoding="utf-8").startswith("nhs-extract ")
+    marker = folder / MARKER
+    try:  # a regular file only: a pipe given our marker's name would block the read
+        return marker.is_file() and marker.read_text(encoding="utf-8").startswith("nhs-extract ")
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -231,6 +232,8 @@ def is_results_folder(folder: Path) -> bool:
         return True
     try:
         names = {p.name for p in folder.iterdir()}
+        if not (folder / "documents.csv").is_file():  # never open a pipe of that name
+            return False
         with open(folder / "documents.csv", encoding="utf-8") as fh:
             header = fh.readline().startswith("doc_id,")
     except (OSError, UnicodeDecodeError):

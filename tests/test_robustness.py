@@ -187,6 +187,9 @@ def test_pipes_sockets_and_devices_are_skipped_unopened(tmp_path):
 
     folder = news_folder(tmp_path)
     os.mkfifo(folder / "pipe.txt")
+    (folder / "pipes").mkdir()
+    for name in ("documents.csv", ".nhs-extract"):  # names the walk looks into when it looks for results folders
+        os.mkfifo(folder / "pipes" / name)
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(str(folder / "sock.txt"))
     device = True
@@ -207,6 +210,7 @@ def test_pipes_sockets_and_devices_are_skipped_unopened(tmp_path):
     if device:
         assert docs["null.txt"]["status"] == "skipped" and "device" in docs["null.txt"]["message"]
     assert docs["news.txt"]["status"] == "ok"
+    assert docs["pipes/documents.csv"]["status"] == "skipped"
     single = subprocess.run([sys.executable, "-m", "extractor", "extract", str(folder / "pipe.txt"), "--out",
                              str(tmp_path / "one")], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert single.returncode == 0 and documents(tmp_path / "one")["pipe.txt"]["status"] == "skipped"
