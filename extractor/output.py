@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -281,20 +282,30 @@ class output_lock:
             self.fd = None
 
 
-def _quiet_signals():
-    """Hold back SIGINT and SIGTERM (until restored) so a swap is never cut in half."""
+@contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM that arrive inside the block take effect only after it, so a swap is
+    never cut in half.  Python runs signal handlers in the main thread, so the handlers are swapped
+    there (elsewhere the block runs as it is)."""
     import signal
+    import threading
 
-    if not hasattr(signal, "pthread_sigmask"):
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-
-
-def _restore_signals(previous) -> None:
-    import signal
-
-    if previous is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if caught:
+            handler = previous[caught[0]]
+            if callable(handler):
+                handler(caught[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(caught[0])
 
 
 def _tidy(out: Path) -> None:
@@ -316,7 +327,7 @@ def write_tables(tables: dict[str, list[dict]], out: Path, fmt: str = "csv", for
 
     Files go to a staging folder beside ``out`` (created 0777 less the umask); only when all are
     written is the old folder moved aside and the new one renamed into place, with SIGINT and
-    SIGTERM held back, so an interrupted run leaves the previous output whole.
+    SIGTERM held back until that is done, so an interrupted run leaves the previous output whole.
     """
     out = Path(os.path.abspath(out))
     if not replaceable(out, force):
@@ -331,8 +342,7 @@ def write_tables(tables: dict[str, list[dict]], out: Path, fmt: str = "csv", for
         (staging / MARKER).write_text(f"nhs-extract {__version__}\n", encoding="utf-8")
         for name, content in render(tables, fmt).items():
             (staging / name).write_bytes(content)
-        held = _quiet_signals()
-        try:
+        with _signals_held():
             old = None
             if out.exists() or out.is_symlink():
                 old = out.parent / f".{out.name}.old-{tag}"
@@ -348,8 +358,6 @@ def write_tables(tables: dict[str, list[dict]], out: Path, fmt: str = "csv", for
                     shutil.rmtree(old, ignore_errors=True)
                 else:
                     old.unlink()
-        finally:
-            _restore_signals(held)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

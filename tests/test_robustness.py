@@ -727,3 +727,23 @@ def test_the_api_write_refuses_a_foreign_or_busy_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(here)
     extraction.write(".")  # the current folder, empty: written in place
     assert (here / "ratings.csv").exists() and (here / ".nhs-extract").exists() and leftovers(tmp_path) == []
+
+
+def test_ctrl_c_during_the_swap_waits_for_it_to_finish(tmp_path, monkeypatch):
+    import signal
+
+    folder = news_folder(tmp_path)
+    out = tmp_path / "out"
+    assert run("extract", folder, "--out", out, "-q").exit_code == 0
+    real = os.replace
+
+    def interrupted(src, dst):
+        if ".old-" in str(dst):
+            signal.raise_signal(signal.SIGINT)  # between moving the old output aside and moving the new one in
+        return real(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        output.write_tables({"ratings": []}, out)
+    assert (out / "ratings.csv").read_text(encoding="utf-8").count("\n") == 1  # the new, empty table is in place
+    assert leftovers(tmp_path) == []
