@@ -252,8 +252,10 @@ class output_lock:
         self.fd: int | None = None
 
     def __enter__(self):
-        import fcntl
-
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock, as before
+            return self
         self.out.parent.mkdir(parents=True, exist_ok=True)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
