@@ -30,16 +30,18 @@ KEYS: dict[str, tuple[str, ...]] = {
     "documents": ("doc_id",),
     "ratings": ("doc_id", "org_code", "period", "assessment"),
     "rating_counts": ("doc_id", "period", "assessment", "previous_rating", "rating"),
-    "budgets": ("doc_id", "organisation", "period", "budget_line"),
+    "budgets": ("doc_id", "org_code", "period", "budget_line"),
     "indicators": ("doc_id", "indicator"),
     "achievements": ("doc_id", "achievement"),
     "sections": ("doc_id", "section"),
 }
 
 RECORD_TABLES = tuple(name for name in TABLES if name != "documents")
+# Tables added after the first six: a golden folder may leave them out, and then they are not compared.
+OPTIONAL_GOLDEN = ("sections",)
 
 DOC_TYPES = ("board_paper", "press_release", "news_article", "bulletin", "framework", "unknown")
-STATUSES = ("ok", "partial", "needs_ocr", "failed")
+STATUSES = ("ok", "partial", "needs_ocr", "failed", "skipped")
 ASSESSMENTS = (
     "overall", "patient_and_community_engagement", "cancer", "dementia", "diabetes",
     "learning_disabilities", "maternity", "mental_health",
@@ -67,4 +69,55 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
 FORMATS: dict[str, str] = {
     "period": r"^\d{4}/\d{2}$",
     "sha256": r"^[0-9a-f]{64}$",
+}
+
+# Each column's meaning, for datapackage.json (condensed from OUTPUT-SCHEMA.md's tables).
+DESCRIPTIONS: dict[str, str] = {
+    "doc_id": "The input file's path relative to the folder given on the command line, with / separators "
+              "(the file name alone when one file was given).",
+    "doc_type": "The document type: board_paper, press_release, news_article, bulletin, framework, a user-added "
+                "pattern file's type, or unknown.",
+    "title": "The document's own title.",
+    "published": "The publication date the document states, as YYYY-MM-DD.",
+    "pages": "Page count of a paginated format (PDF); empty otherwise.",
+    "sha256": "SHA-256 of the input file's bytes.",
+    "status": "ok; partial (some part could not be read); needs_ocr (no text layer); failed; skipped (not read "
+              "on purpose: a link out of the input folder, a pipe, socket or device, over a size limit).",
+    "message": "For anything but ok, why, in one line a person can act on; also warnings such as stated totals "
+               "the extracted rows contradict.",
+    "extractor_version": "The version of the tool that wrote the row.",
+    "organisation": "The organisation's name as printed, whitespace collapsed.",
+    "org_code": "The organisation's ODS code when the reference list knows it (period-aware); empty otherwise.",
+    "period": "Financial year as YYYY/YY.",
+    "assessment": "overall, patient_and_community_engagement, or a clinical priority (cancer, dementia, diabetes, "
+                  "learning_disabilities, maternity, mental_health).",
+    "rating": "outstanding, good, requires_improvement or inadequate; green_star, green, amber or red for the "
+              "engagement indicator; empty when only a change is given.",
+    "previous_rating": "The earlier period's rating, when the document states it.",
+    "direction": "improved, declined or unchanged, as stated or as follows from previous_rating and rating.",
+    "page": "1-based page of the evidence; empty for unpaged formats (HTML, text, Word).",
+    "evidence": "The sentence or table row the record came from.",
+    "rule": "The pattern rule that produced the row, as <doc_type>/<rule id>.",
+    "scope": "The population counted, as the document names it; England for national figures.",
+    "count": "How many organisations, as an integer (numbers in words become digits).",
+    "budget_line": "What the line is when it is not the organisation's whole budget; empty for the whole budget.",
+    "budget_gbp": "Budget in whole pounds, after the unit the document states.",
+    "expenditure_gbp": "Expenditure (or forecast outturn) in whole pounds.",
+    "variance_gbp": "Budget minus expenditure in whole pounds: negative is an overspend.",
+    "arithmetic": "ok when budget - expenditure = variance within the printed rounding, mismatch when not, "
+                  "empty when a value is missing.",
+    "framework": "The assessment framework, e.g. CCG IAF.",
+    "domain": "Better Health, Better Care, Sustainability or Leadership.",
+    "area": "The indicator's area; a blank or merged area cell belongs to the area above.",
+    "indicator": "The indicator's name on one line, whitespace collapsed, hyphenation across lines undone.",
+    "achievement": "The achievement's full text on one line, whitespace collapsed.",
+    "entities": "Organisations named in the achievement, full names, |-separated in order of first mention; "
+                "abbreviations expanded with the document's own definitions.",
+    "section": "The paper of a pack the row comes from: its title and, in a paginated document, its first page.",
+    "first_page": "The section's first page; empty for unpaged formats.",
+    "last_page": "The section's last page; empty for unpaged formats.",
+}
+TABLE_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "rating_counts": {"previous_rating": "For a change, the earlier rating; empty for a count of current ratings."},
+    "sections": {"doc_type": "The section's own document type (its classification as a paper of its own)."},
 }
