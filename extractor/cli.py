@@ -213,3 +213,26 @@ def golden_init(output, golden_dir):
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(f"wrote {written} golden files to {golden_dir}")
+
+
+# --- report (issue 21) ---------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("output", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--golden", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Also show the check against this golden folder: missed, extra and wrong rows beside the golden values.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The HTML file to write  [default: OUTPUT/report.html]")
+@click.option("--input", "input_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="The folder (or file) that was extracted: PDF rows get a crop of their page, in a folder beside the HTML.")
+def report(output, golden, html_path, input_path):
+    """Write one self-contained HTML page for reviewing OUTPUT: summary, charts, every row beside its source."""
+    from .report import ReportError, write_report
+
+    try:
+        written = write_report(output, html_path, golden=golden, input_path=input_path)
+    except ReportError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"wrote {written}")
