@@ -59,11 +59,13 @@ def cli() -> None:
               help="Run the files on this Dask scheduler (e.g. tcp://host:8786; needs the [dask] extra).")
 @click.option("--check", "golden", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="After extracting, compare with this golden folder; exit with the check's code.")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write report.html, a page for reviewing the run, into --out (see `nhs-extract report`).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary (also the default when stdout is not a terminal).")
 @click.option("--verbose", "-v", is_flag=True, help="Log each file's type, score and the rules that fired, and the summary.")
 @patterns_option
-def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache, scheduler, golden, quiet, verbose,
-            patterns):
+def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache, scheduler, golden, with_report, quiet,
+            verbose, patterns):
     """Extract every file under INPUT (a file or a folder, walked recursively) into --out.
 
     Exit code 0 when every file is ok, 1 when any is partial, needs_ocr or failed.
@@ -96,6 +98,8 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
         click.echo(f"Error: cannot use the Dask scheduler at {scheduler} ({exc}): check the address", err=True)
         sys.exit(EXIT_USAGE)
     write_tables(batch.tables, out, fmt)
+    if with_report:
+        _report_after_run(out, golden, input_path)
     if verbose or (interactive and not quiet):
         statuses = batch.statuses()
         rows = ", ".join(f"{t} {len(r)}" for t, r in batch.tables.items() if t != "documents")
@@ -236,3 +240,15 @@ def report(output, golden, html_path, input_path):
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(f"wrote {written}")
+
+
+def _report_after_run(out: Path, golden: Path | None, input_path: Path) -> None:
+    """``extract --report``: the report of the folder just written, with page crops and the golden, if any."""
+    from .report import ReportError, write_report
+
+    try:
+        written = write_report(out, golden=golden, input_path=input_path)
+    except ReportError as exc:
+        click.echo(f"Error: no report: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"report written to {written}", err=True)

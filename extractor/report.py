@@ -173,6 +173,8 @@ def golden_diffs(output: Path, golden: Path, tables: dict[str, list[Row]]) -> tu
     the per-table scores."""
     from .check import CheckError, _label, _match, compare, read_csv
 
+    if output_format(output) != "csv":
+        raise ReportError(f"{output}: --golden compares CSV output; this folder holds {output_format(output)}")
     try:
         reports = compare(output, golden)
     except CheckError as exc:

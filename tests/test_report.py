@@ -134,3 +134,13 @@ def test_report_command_summary_and_golden_difference(reviewed, tmp_path):
 def test_report_of_a_folder_that_is_not_an_output(tmp_path):
     result = run("report", tmp_path)
     assert result.exit_code == 2 and "no documents.csv" in result.output
+
+
+def test_extract_report_writes_into_the_output(tmp_path):
+    out = tmp_path / "out"
+    result = run("extract", ROOT / "corpus" / "news_article", "--out", out, "--jobs", "1", "--report")
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").exists()
+    assert list((out / "report-files").glob("ccg-ratings-printed-2019-*.png"))
+    again = run("extract", ROOT / "corpus" / "news_article", "--out", out, "--jobs", "1")
+    assert again.exit_code == 0, again.output  # a folder holding its report is still this tool's to replace
