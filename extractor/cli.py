@@ -99,7 +99,7 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
         sys.exit(EXIT_USAGE)
     write_tables(batch.tables, out, fmt)
     if with_report:
-        _report_after_run(out, golden, input_path)
+        _report_after_run(out, golden, input_path, jobs)
     if verbose or (interactive and not quiet):
         statuses = batch.statuses()
         rows = ", ".join(f"{t} {len(r)}" for t, r in batch.tables.items() if t != "documents")
@@ -230,24 +230,26 @@ def golden_init(output, golden_dir):
               help="The HTML file to write  [default: OUTPUT/report.html]")
 @click.option("--input", "input_path", type=click.Path(exists=True, path_type=Path), default=None,
               help="The folder (or file) that was extracted: PDF rows get a crop of their page, in a folder beside the HTML.")
-def report(output, golden, html_path, input_path):
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="PDFs cropped in parallel  [default: number of cores]")
+def report(output, golden, html_path, input_path, jobs):
     """Write one self-contained HTML page for reviewing OUTPUT: summary, charts, every row beside its source."""
     from .report import ReportError, write_report
 
     try:
-        written = write_report(output, html_path, golden=golden, input_path=input_path)
+        written = write_report(output, html_path, golden=golden, input_path=input_path, jobs=jobs or os.cpu_count() or 1)
     except ReportError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(f"wrote {written}")
 
 
-def _report_after_run(out: Path, golden: Path | None, input_path: Path) -> None:
+def _report_after_run(out: Path, golden: Path | None, input_path: Path, jobs: int) -> None:
     """``extract --report``: the report of the folder just written, with page crops and the golden, if any."""
     from .report import ReportError, write_report
 
     try:
-        written = write_report(out, golden=golden, input_path=input_path)
+        written = write_report(out, golden=golden, input_path=input_path, jobs=jobs)
     except ReportError as exc:
         click.echo(f"Error: no report: {exc}", err=True)
         sys.exit(EXIT_USAGE)

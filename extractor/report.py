@@ -20,9 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -112,32 +112,45 @@ def _amount(value: str) -> str | None:
     return rf"(?<![\d.,])(?:{alternatives})(?![\d]|[.,]\d)"
 
 
+@lru_cache(maxsize=1 << 16)
+def _pattern(what: str, value: str) -> re.Pattern[str] | None:
+    """The compiled pattern for one value of a column kind (cached: a run repeats its names and periods)."""
+    if what == "org":
+        source: str | None = _loose(value)
+    elif what == "rating":
+        source = _RATING_WORDS.get(value, _loose(value.replace("_", " ")))
+    elif what == "period":
+        source = _period(value)
+    elif what == "count":
+        source = rf"(?<![\d.,]){int(value)}(?![\d])"
+    else:
+        source = _amount(value)
+    return re.compile(source, re.IGNORECASE) if source else None
+
+
 def highlights(table: str, row: Row, text: str) -> list[Span]:
     """Where the row's organisation, rating, period and amounts are in ``text`` (its evidence)."""
-    wanted: list[tuple[str, str]] = []
+    wanted: list[tuple[str, re.Pattern[str] | None]] = []
     for column in ("organisation", "scope"):
         if row.get(column):
-            wanted.append(("org", _loose(row[column])))
+            wanted.append(("org", _pattern("org", row[column])))
     for entity in filter(None, row.get("entities", "").split("|")):
-        wanted.append(("org", _loose(entity)))
+        wanted.append(("org", _pattern("org", entity)))
     for column in ("rating", "previous_rating"):
-        value = row.get(column, "")
-        if value:
-            wanted.append(("rating", _RATING_WORDS.get(value, _loose(value.replace("_", " ")))))
-    period = _period(row.get("period", ""))
-    if period:
-        wanted.append(("period", period))
+        if row.get(column):
+            wanted.append(("rating", _pattern("rating", row[column])))
+    if row.get("period"):
+        wanted.append(("period", _pattern("period", row["period"])))
     for column in ("budget_gbp", "expenditure_gbp", "variance_gbp"):
-        amount = _amount(row.get(column, ""))
-        if amount:
-            wanted.append(("amount", amount))
+        if row.get(column):
+            wanted.append(("amount", _pattern("amount", row[column])))
     if row.get("count", "").isdigit():
-        wanted.append(("amount", rf"(?<![\d.,]){row['count']}(?![\d])"))
+        wanted.append(("amount", _pattern("count", row["count"])))
     spans: list[Span] = []
     for kind, pattern in wanted:
-        if not pattern:
+        if pattern is None:
             continue
-        for found in re.finditer(pattern, text, flags=re.IGNORECASE):
+        for found in pattern.finditer(text):
             if found.end() > found.start():
                 spans.append((found.start(), found.end(), kind))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
@@ -191,22 +204,28 @@ def golden_diffs(output: Path, golden: Path, tables: dict[str, list[Row]]) -> tu
         else:
             columns, grows = read_csv(golden / f"{table}.csv", table)
         columns = [c for c in columns if c != "doc_id"]
-        orows = tables.get(table, [])
+        orows: dict[str, list[Row]] = {}  # by document: a large run's differences are looked up per document
+        for extracted_row in tables.get(table, []):
+            orows.setdefault(extracted_row["doc_id"], []).append(extracted_row)
+        gby: dict[tuple[str, str], Row] = {}
+        for golden_row in grows:
+            gby.setdefault((golden_row["doc_id"], _label(table, golden_row)), golden_row)
         for row in report.missed:
             diffs.append(Diff(table, row.get("doc_id", ""), "missed", _label(table, row), columns,
                               [row.get(c, "") for c in columns], ["" for _ in columns]))
         for row in report.extra:
-            source = next((o for o in orows if all(o.get(c, "") == row.get(c, "") for c in row)), {})
+            source = next((o for o in orows.get(row.get("doc_id", ""), []) if all(o.get(c, "") == row.get(c, "") for c in row)),
+                          {})
             diffs.append(Diff(table, row.get("doc_id", ""), "extra", _label(table, row), columns,
                               ["" for _ in columns], [row.get(c, "") for c in columns], rule=source.get("rule", "")))
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for wrong in report.wrong:
             groups.setdefault((wrong["doc_id"], wrong["key"]), []).append(wrong)
         for (doc_id, key), wrongs in groups.items():
-            g = next((r for r in grows if r["doc_id"] == doc_id and _label(table, r) == key), None)
+            g = gby.get((doc_id, key))
             o: Row = {}
             if g is not None:
-                same_doc = [r for r in orows if r["doc_id"] == doc_id]
+                same_doc = orows.get(doc_id, [])
                 index = _match(table, g, same_doc, list(range(len(same_doc))), ["doc_id", *columns])
                 o = same_doc[index] if index is not None else {}
             gvalues = {c: (g or {}).get(c, "") for c in columns}
@@ -230,20 +249,56 @@ def _source_file(input_path: Path, doc_id: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def write_crops(tables: dict[str, list[Row]], input_path: Path, folder: Path, link: str) -> tuple[dict[int, str], dict[str, str]]:
-    """PNG crops of each PDF row's source into ``folder``; returns, by id() of the row, the
-    crop's address relative to the page, and by doc_id a note for documents not cropped."""
+_CROP_NAME = re.compile(r"[A-Za-z0-9_.-]*-[0-9a-f]{8}-p\d{3}-\d{4}\.png")
+
+
+def _crop_document(task: tuple[str, str, str, list[Row], str]) -> tuple[list[str], str]:
+    """Write one PDF's crops (in a worker process when the report runs several); returns each
+    row's file name ('' for none) and a note when the document got none."""
     from .images import source_crops
 
-    crops: dict[int, str] = {}
-    notes: dict[str, str] = {}
+    doc_id, path, sha256, rows, folder = task
+    data = Path(path).read_bytes()
+    if not data.startswith(b"%PDF"):
+        return [""] * len(rows), ""
+    if sha256 and hashlib.sha256(data).hexdigest() != sha256:
+        return [""] * len(rows), "no page crops: the file has changed since it was extracted"
+    try:
+        pictures = source_crops(data, rows)
+    except Exception as exc:  # a PDF that no longer opens must not stop the report
+        return [""] * len(rows), f"no page crops: {type(exc).__name__}: {exc}"
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(doc_id).stem)[:60]
+    names = []
+    for number, picture in enumerate(pictures):
+        if picture is None:
+            names.append("")
+            continue
+        page, image = picture
+        name = f"{stem}-{(sha256 or '0' * 8)[:8]}-p{page:03d}-{number:04d}.png"
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        image.save(Path(folder) / name, optimize=True)
+        names.append(name)
+    return names, ""
+
+
+def write_crops(tables: dict[str, list[Row]], input_path: Path, folder: Path, link: str,
+                jobs: int = 1) -> tuple[dict[int, str], dict[str, str]]:
+    """PNG crops of each PDF row's source into ``folder`` (its earlier crops removed, nothing
+    else); returns, by id() of the row, the crop's address relative to the page, and by
+    doc_id a note for documents not cropped."""
+    from urllib.parse import quote
+
     rows_by_doc: dict[str, list[Row]] = {}
     for table in RECORD_TABLES:
         for row in tables.get(table, []):
             if row.get("page", "").isdigit():
                 rows_by_doc.setdefault(row["doc_id"], []).append(row)
-    if folder.exists():
-        shutil.rmtree(folder)
+    if folder.is_dir():
+        for old in folder.iterdir():
+            if old.is_file() and _CROP_NAME.fullmatch(old.name):
+                old.unlink()
+    notes: dict[str, str] = {}
+    tasks: list[tuple[str, str, str, list[Row], str]] = []
     for doc in tables["documents"]:
         doc_id = doc["doc_id"]
         if doc_id not in rows_by_doc:
@@ -252,27 +307,21 @@ def write_crops(tables: dict[str, list[Row]], input_path: Path, folder: Path, li
         if path is None:
             notes[doc_id] = f"no page crops: {doc_id} is not under {input_path}"
             continue
-        data = path.read_bytes()
-        if not data.startswith(b"%PDF"):
-            continue
-        if doc.get("sha256") and hashlib.sha256(data).hexdigest() != doc["sha256"]:
-            notes[doc_id] = "no page crops: the file has changed since it was extracted"
-            continue
-        rows = rows_by_doc[doc_id]
-        try:
-            pictures = source_crops(data, rows)
-        except Exception as exc:  # a PDF that no longer opens must not stop the report
-            notes[doc_id] = f"no page crops: {type(exc).__name__}: {exc}"
-            continue
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(doc_id).stem)[:60]
-        for number, (row, picture) in enumerate(zip(rows, pictures)):
-            if picture is None:
-                continue
-            page, image = picture
-            folder.mkdir(parents=True, exist_ok=True)
-            name = f"{stem}-{doc['sha256'][:8]}-p{page:03d}-{number:04d}.png"
-            image.save(folder / name, optimize=True)
-            crops[id(row)] = f"{link}/{name}"
+        tasks.append((doc_id, str(path), doc.get("sha256", ""), rows_by_doc[doc_id], str(folder)))
+    if jobs > 1 and len(tasks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            results = list(pool.map(_crop_document, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
+    else:
+        results = [_crop_document(task) for task in tasks]
+    crops: dict[int, str] = {}
+    for task, (names, note) in zip(tasks, results):
+        if note:
+            notes[task[0]] = note
+        for row, name in zip(task[3], names):
+            if name:
+                crops[id(row)] = quote(f"{link}/{name}")
     return crops, notes
 
 
@@ -389,14 +438,14 @@ def _json_for_script(value: Any) -> str:
 
 
 def build(output: Path, golden: Path | None = None, input_path: Path | None = None,
-          crops_folder: Path | None = None, crops_link: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+          crops_folder: Path | None = None, crops_link: str = "", jobs: int = 1) -> tuple[dict[str, Any], dict[str, Any]]:
     """The page's summary (for the template) and its data (for the script)."""
     tables = read_output(output)
     documents = tables["documents"]
     crops: dict[int, str] = {}
     notes: dict[str, str] = {}
     if input_path is not None and crops_folder is not None:
-        crops, notes = write_crops(tables, input_path, crops_folder, crops_link)
+        crops, notes = write_crops(tables, input_path, crops_folder, crops_link, jobs)
     diffs: list[Diff] = []
     scores: list[dict[str, Any]] = []
     if golden is not None:
@@ -460,13 +509,14 @@ def render(summary: dict[str, Any], data: dict[str, Any]) -> str:
 
 
 def write_report(output: Path, html: Path | None = None, golden: Path | None = None,
-                 input_path: Path | None = None) -> Path:
+                 input_path: Path | None = None, jobs: int = 1) -> Path:
     """Write the report of ``output`` (default ``output/report.html``); page crops, when
-    ``input_path`` is the folder that was extracted, go to a folder beside it."""
+    ``input_path`` is the folder that was extracted, go to a folder beside it (drawn by
+    ``jobs`` processes)."""
     output = Path(output)
     html = Path(html) if html is not None else output / "report.html"
     crops_folder = html.with_name(html.stem + CROPS_SUFFIX)
-    summary, data = build(output, golden, input_path, crops_folder, crops_folder.name)
+    summary, data = build(output, golden, input_path, crops_folder, crops_folder.name, jobs)
     html.parent.mkdir(parents=True, exist_ok=True)
     temporary = html.with_name(f".{html.name}.tmp")
     temporary.write_text(render(summary, data), encoding="utf-8")

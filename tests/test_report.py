@@ -105,10 +105,15 @@ def test_every_value_is_escaped(tmp_path):
     rating = {c: "" for c in TABLES["ratings"]}
     rating.update(doc_id="<b>odd</b>.txt", organisation="Thanet <CCG>", period="2019/20", assessment="overall",
                   rating="good", evidence=EVIL_EVIDENCE, rule="x/<y>")
-    write_tables({"documents": [doc], "ratings": [rating]}, out)
+    budget = {c: "" for c in TABLES["budgets"]}
+    budget.update(doc_id="<b>odd</b>.txt", organisation="<svg onload=alert(1)> CCG", period="2019/20",
+                  variance_gbp="-1000000", evidence="<b>x</b>", rule="r")
+    write_tables({"documents": [doc], "ratings": [rating], "budgets": [budget]}, out)
     html = report.write_report(out).read_text(encoding="utf-8")
+    assert "&lt;svg onload=alert(1)&gt; CCG 2019/20" in html  # the chart's label
     assert html.count("<script") == 2  # the data and the page's own script, nothing of the values
     assert "<b>" not in html and "<img src=x" not in html and "<i>" not in html and "<CCG>" not in html
+    assert "<svg onload" not in html
     data = html.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0]
     assert "<" not in data and ">" not in data and "&" not in data
     assert "\\u003cscript\\u003ewindow.__pwned" in data
@@ -117,6 +122,8 @@ def test_every_value_is_escaped(tmp_path):
 def test_report_command_summary_and_golden_difference(reviewed, tmp_path):
     out, golden = reviewed
     html_path = tmp_path / "site" / "review.html"
+    (tmp_path / "site" / "review-files").mkdir(parents=True)
+    (tmp_path / "site" / "review-files" / "notes.txt").write_text("mine", encoding="utf-8")
     result = run("report", out, "--golden", golden, "--html", html_path, "--input", ROOT / "corpus")
     assert result.exit_code == 0, result.output
     html = html_path.read_text(encoding="utf-8")
@@ -124,6 +131,9 @@ def test_report_command_summary_and_golden_difference(reviewed, tmp_path):
     assert re.search(r'id="n-documents"><span class="n">%d</span>' % len(documents), html)
     crops = sorted((tmp_path / "site" / "review-files").glob("*.png"))
     assert crops and all(c.stat().st_size < 200_000 for c in crops)
+    assert (tmp_path / "site" / "review-files" / "notes.txt").exists()  # only earlier crops are removed
+    assert run("report", out, "--html", html_path, "--input", ROOT / "corpus", "--jobs", "2").exit_code == 0
+    assert sorted((tmp_path / "site" / "review-files").glob("*.png")) == crops
     summary, data = report.build(out, golden)
     wrong = [d for d in data["diffs"] if d[2] == "wrong"]
     assert len(wrong) == 1 and data["diffs"] == wrong
