@@ -179,6 +179,7 @@ class Diff:
     extracted: list[str]
     wrong: list[int] = field(default_factory=list)
     rule: str = ""
+    row: int = 0  # id() of the extracted row (extra and wrong), to mark it among the document's rows
 
 
 def golden_diffs(output: Path, golden: Path, tables: dict[str, list[Row]]) -> tuple[list[Diff], list[dict[str, Any]]]:
@@ -217,7 +218,8 @@ def golden_diffs(output: Path, golden: Path, tables: dict[str, list[Row]]) -> tu
             source = next((o for o in orows.get(row.get("doc_id", ""), []) if all(o.get(c, "") == row.get(c, "") for c in row)),
                           {})
             diffs.append(Diff(table, row.get("doc_id", ""), "extra", _label(table, row), columns,
-                              ["" for _ in columns], [row.get(c, "") for c in columns], rule=source.get("rule", "")))
+                              ["" for _ in columns], [row.get(c, "") for c in columns], rule=source.get("rule", ""),
+                              row=id(source) if source else 0))
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for wrong in report.wrong:
             groups.setdefault((wrong["doc_id"], wrong["key"]), []).append(wrong)
@@ -235,7 +237,7 @@ def golden_diffs(output: Path, golden: Path, tables: dict[str, list[Row]]) -> tu
             bad = {w["column"] for w in wrongs}
             diffs.append(Diff(table, doc_id, "wrong", key, columns, [gvalues[c] for c in columns],
                               [xvalues[c] for c in columns], [i for i, c in enumerate(columns) if c in bad],
-                              rule=o.get("rule", "")))
+                              rule=o.get("rule", ""), row=id(o) if o else 0))
     return diffs, scores
 
 
@@ -454,6 +456,7 @@ def build(output: Path, golden: Path | None = None, input_path: Path | None = No
     doc_index = {d["doc_id"]: i for i, d in enumerate(documents)}
     rows_per_doc: list[Counter[str]] = [Counter() for _ in documents]
     rows_out: list[list[Any]] = []
+    row_number: dict[int, int] = {}
     rules: set[str] = set()
     for table in RECORD_TABLES:
         for row in tables.get(table, []):
@@ -464,12 +467,14 @@ def build(output: Path, golden: Path | None = None, input_path: Path | None = No
             text = evidence_of(table, row)
             rule = row.get("rule", "")
             rules.add(rule)
+            row_number[id(row)] = len(rows_out)
             rows_out.append([table, d, [row.get(c, "") for c in SHOWN[table]], text,
                              [list(s) for s in highlights(table, row, text)], rule, row.get("page", ""),
                              crops.get(id(row), "")])
     docs_out = [[d["doc_id"], d["doc_type"], d["title"], d["status"], d["message"], d["pages"],
                  notes.get(d["doc_id"], "")] for d in documents]
-    diffs_out = [[x.table, x.doc_id, x.kind, x.key, x.columns, x.golden, x.extracted, x.wrong, x.rule] for x in diffs]
+    diffs_out = [[x.table, x.doc_id, x.kind, x.key, x.columns, x.golden, x.extracted, x.wrong, x.rule,
+                  row_number.get(x.row, -1)] for x in diffs]
 
     statuses = Counter(d["status"] for d in documents)
     types = sorted({d["doc_type"] for d in documents})
@@ -589,7 +594,8 @@ TEMPLATE = """<!DOCTYPE html>
 {% if s.golden %}
 <section id="differences" aria-label="Differences from the golden folder"><h2>Differences from the golden folder</h2><div id="diff-list"></div></section>
 {% endif %}
-<section id="documents" aria-label="Documents"><h2>Documents</h2><div id="doc-list"></div><button id="more" type="button" hidden>Show more documents</button></section>
+<section id="documents" aria-label="Documents"><h2>Documents</h2>
+<p class="legend">In the evidence: <mark class="org">organisation</mark><mark class="rating">rating</mark><mark class="period">period</mark><mark class="amount">amount</mark>{% if s.golden %} · rows that differ from the golden folder are marked in red{% endif %}{% if s.crops %} · page crops box the source in orange{% endif %}</p><div id="doc-list"></div><button id="more" type="button" hidden>Show more documents</button></section>
 <script type="application/json" id="report-data">{{ data }}</script>
 <script>{{ script }}</script>
 </body>
@@ -629,17 +635,19 @@ article.doc h3 { margin: 0; font-size: 15px; }
 .badge.status-partial { background: #fff0c2; color: #7a5400; } .badge.status-needs_ocr { background: #e4e1ff; color: #3b2f99; }
 .badge.status-failed { background: var(--bad); color: var(--badfg); }
 .message { margin: 4px 0; padding: 4px 8px; background: #fffaf0; border-left: 3px solid #e0a800; }
-table.rows { width: 100%; margin: 6px 0 10px; table-layout: fixed; }
-table.rows th, table.rows td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; vertical-align: top; word-wrap: break-word; }
+table.rows { width: 100%; margin: 6px 0 10px; }
+table.rows th, table.rows td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+table.rows td:not(.source) { min-width: 4em; max-width: 22em; }
 table.rows th { font-weight: 600; color: var(--muted); font-size: 12px; }
-th.source-head { width: 46%; } td.source img { display: block; max-width: 100%; margin-top: 4px; border: 1px solid var(--line); }
+th.source-head { width: 44%; min-width: 340px; } td.source img { display: block; max-width: 100%; margin-top: 4px; border: 1px solid var(--line); }
 .rule { color: var(--muted); font-size: 12px; }
 mark { border-radius: 3px; padding: 0 1px; color: inherit; }
 mark.org { background: var(--org); } mark.rating { background: var(--rating); }
 mark.period { background: var(--period); } mark.amount { background: var(--amount); }
 .legend mark { margin-right: 6px; }
 table.diff { margin: 4px 0 10px; } table.diff th, table.diff td { border: 1px solid var(--line); padding: 2px 6px; text-align: left; }
-table.diff td.wrong { background: var(--bad); color: var(--badfg); font-weight: 600; }
+table.diff td.wrong, tr.row td.wrong { background: var(--bad); color: var(--badfg); font-weight: 600; }
+tr.flag-extra > td:first-child, tr.flag-wrong > td:first-child { box-shadow: inset 3px 0 var(--badfg); }
 .diffhead { margin-top: 8px; } .kind { font-weight: 600; text-transform: uppercase; font-size: 11px; margin-right: 6px; }
 .kind.missed { color: #a15c00; } .kind.extra { color: #3b2f99; } .kind.wrong { color: var(--badfg); }
 .empty { color: var(--muted); }
@@ -670,6 +678,11 @@ SCRIPT = r"""
                 wrong: x[7], rule: x[8]};
     diff.text = (x[1] + " " + x[3] + " " + x[5].join(" ") + " " + x[6].join(" ")).toLowerCase();
     diff.doc = byId[x[1]] || null;
+    if (x[9] >= 0) {  // the extracted row this difference is about: marked among its document's rows
+      var target = rows[x[9]];
+      target.flag = x[2];
+      x[7].forEach(function (i) { target.wrongCols = (target.wrongCols || []).concat([x[4][i]]); });
+    }
     (diff.doc ? diff.doc.diffs : orphans).push(diff);
     return diff;
   });
@@ -714,8 +727,12 @@ SCRIPT = r"""
         source.appendChild(el("img", {src: row.crop, loading: "lazy", alt: "page " + row.page + " with the source boxed",
                                       "class": "crop"}));
       }
-      return el("tr", {"class": "row", "data-table": table},
-                row.cells.map(function (c) { return el("td", null, [c]); }).concat([source]));
+      var attrs = {"class": "row" + (row.flag ? " flag-" + row.flag : ""), "data-table": table};
+      if (row.flag) { attrs.title = row.flag === "extra" ? "not in the golden folder" : "differs from the golden folder"; }
+      return el("tr", attrs, row.cells.map(function (c, i) {
+        var wrong = row.wrongCols && row.wrongCols.indexOf(cols[i]) >= 0;
+        return el("td", wrong ? {"class": "wrong", "data-column": cols[i]} : null, [c]);
+      }).concat([source]));
     });
     return el("table", {"class": "rows", "data-table": table}, [el("thead", null, [head]), el("tbody", null, body)]);
   }

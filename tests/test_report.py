@@ -137,7 +137,8 @@ def test_report_command_summary_and_golden_difference(reviewed, tmp_path):
     summary, data = report.build(out, golden)
     wrong = [d for d in data["diffs"] if d[2] == "wrong"]
     assert len(wrong) == 1 and data["diffs"] == wrong
-    table, doc_id, kind, key, columns, golden_values, extracted, bad, rule = wrong[0]
+    table, doc_id, kind, key, columns, golden_values, extracted, bad, rule, row = wrong[0]
+    assert data["rows"][row][0:2] == ["ratings", [d[0] for d in data["docs"]].index(WRONG_DOC)]
     assert (table, doc_id) == ("ratings", WRONG_DOC) and [columns[i] for i in bad] == ["rating"]
     assert golden_values[columns.index("rating")] == "good" and extracted[columns.index("rating")] == "inadequate"
     assert rule == "board_paper/ratings_table"
@@ -210,6 +211,9 @@ def test_report_in_headless_chromium(reviewed, tmp_path, chromium_binary):
                       td.closest('table').querySelector('tr.golden').cells[td.cellIndex].textContent])""")
         assert wrong == [["rating", "inadequate", "rgb(253, 226, 225)", "good"]]
         assert WRONG_DOC in js("document.querySelector('#diff-list .diff-wrong').textContent")
+        flagged = js("""[...document.querySelectorAll('article.doc tr.flag-wrong td.wrong')].map(td =>
+                        [td.closest('article').dataset.doc, td.dataset.column, td.textContent])""")
+        assert flagged == [[WRONG_DOC, "rating", "inadequate"]]  # and among the document's rows
         # evidence with its matched parts highlighted
         marks = js("[...document.querySelectorAll('article.doc mark')].map(m => m.className)")
         assert {"org", "rating", "period", "amount"} <= set(marks)
