@@ -68,11 +68,13 @@ def cli() -> None:
               help="With --check: exit 1 when any table's field accuracy is below this.")
 @click.option("--force", is_flag=True, help="Replace --out even when it holds files this tool did not write.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too (stated totals that disagree, skipped files).")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write report.html, a page for reviewing the run, into --out (see `nhs-extract report`).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Log each file's type, score and the rules that fired.")
 @patterns_option
 def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache, scheduler, golden, min_f1, min_fields,
-            force, strict, quiet, verbose, patterns):
+            force, strict, with_report, quiet, verbose, patterns):
     """Extract every file under INPUT (a file or a folder, walked recursively) into --out.
 
     Exit code 0 when every file is ok or skipped (warnings too, unless --strict), 1 when any is
@@ -124,6 +126,8 @@ def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache,
             signal.signal(signal.SIGTERM, previous)
     if not quiet:
         click.echo(summary(batch, out), err=True)
+    if with_report:
+        _report_after_run(out, golden, input_path, jobs)
     if golden:
         from .check import run_check
 
@@ -270,3 +274,40 @@ def golden_init(output, golden_dir, force):
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(f"wrote {written} golden files to {golden_dir}")
+
+
+# --- report (issue 21) ---------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("output", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--golden", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Also show the check against this golden folder: missed, extra and wrong rows beside the golden values.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The HTML file to write  [default: OUTPUT/report.html]")
+@click.option("--input", "input_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="The folder (or file) that was extracted: PDF rows get a crop of their page, in a folder beside the HTML.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="PDFs cropped in parallel  [default: number of cores]")
+def report(output, golden, html_path, input_path, jobs):
+    """Write one self-contained HTML page for reviewing OUTPUT: summary, charts, every row beside its source."""
+    from .report import ReportError, write_report
+
+    try:
+        written = write_report(output, html_path, golden=golden, input_path=input_path, jobs=jobs or os.cpu_count() or 1)
+    except ReportError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"wrote {written}")
+
+
+def _report_after_run(out: Path, golden: Path | None, input_path: Path, jobs: int) -> None:
+    """``extract --report``: the report of the folder just written, with page crops and the golden, if any."""
+    from .report import ReportError, write_report
+
+    try:
+        written = write_report(out, golden=golden, input_path=input_path, jobs=jobs)
+    except ReportError as exc:
+        click.echo(f"Error: no report: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"report written to {written}", err=True)

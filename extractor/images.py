@@ -16,6 +16,7 @@ from .pipeline import FileResult
 
 if TYPE_CHECKING:
     from pdfplumber.page import Page
+    from PIL.Image import Image
 
 Box = tuple[float, float, float, float]
 
@@ -91,3 +92,50 @@ def write_images(pdf_bytes: bytes, result: FileResult, folder: Path, stem: str, 
             finally:
                 page.close()
     return written
+
+
+Crop = tuple[int, float, float, float, float]  # page number and the box cropped, in PDF points
+CROP_MARGIN = 36.0  # points of page shown around a record's source
+CROP_WIDTH = 320.0  # points: the narrowest crop
+
+
+def source_crops(pdf_bytes: bytes, rows: list[dict[str, Any]], resolution: int = 100) -> list[tuple[int, Image] | None]:
+    """For each row (with ``page`` and ``evidence``, as in the output tables), a picture of the band
+    of its page where its printed source is, the source boxed in orange as ``write_images`` boxes it;
+    ``None`` for a row without a page or whose source is not found on it; each picture with its page number."""
+    import io
+
+    import pdfplumber
+
+    by_page: dict[int, list[int]] = {}
+    for index, row in enumerate(rows):
+        page_number = str(row.get("page", ""))
+        if page_number.isdigit():
+            by_page.setdefault(int(page_number), []).append(index)
+    crops: list[tuple[int, Image] | None] = [None] * len(rows)
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        for number in sorted(by_page):
+            if not 1 <= number <= len(pdf.pages):
+                continue
+            page = pdf.pages[number - 1]
+            try:
+                picture = page.to_image(resolution=resolution)
+                scale = resolution / 72
+                for index in by_page[number]:
+                    boxes = _source_boxes(page, rows[index])
+                    if not boxes:
+                        continue
+                    picture.reset()
+                    for box in boxes:
+                        picture.draw_rect(box, **SOURCE)
+                    top = max(0.0, min(b[1] for b in boxes) - CROP_MARGIN)
+                    bottom = min(float(page.height), max(b[3] for b in boxes) + CROP_MARGIN)
+                    left, right = min(b[0] for b in boxes) - CROP_MARGIN, max(b[2] for b in boxes) + CROP_MARGIN
+                    if right - left < CROP_WIDTH:  # a short source is shown with some of its line around it
+                        left, right = left - (CROP_WIDTH - (right - left)) / 2, right + (CROP_WIDTH - (right - left)) / 2
+                    left, right = max(0.0, left), min(float(page.width), right)
+                    pixels = (int(left * scale), int(top * scale), int(right * scale) + 1, int(bottom * scale) + 1)
+                    crops[index] = (number, picture.annotated.crop(pixels))
+            finally:
+                page.close()
+    return crops

@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 from .model import Document, LoadError
 
@@ -71,7 +72,7 @@ def ocr_pdf(data: bytes, doc_id: str) -> Document:
     return doc
 
 
-def page_text(image) -> str:  # type: ignore[no-untyped-def]
+def page_text(image: Any) -> str:
     """The page's text, upright, with wide gaps kept between words that stand apart."""
     turn = _rotation(image)
     if turn:
@@ -79,7 +80,7 @@ def page_text(image) -> str:  # type: ignore[no-untyped-def]
     return layout(_words(_without_rules(image)))
 
 
-def _without_rules(image):  # type: ignore[no-untyped-def]
+def _without_rules(image: Any) -> Any:
     """The page with a table's ruling lines whitened: long straight runs of ink confuse Tesseract's
     layout analysis, which then drops the cells between them."""
     import numpy as np
@@ -91,7 +92,7 @@ def _without_rules(image):  # type: ignore[no-untyped-def]
     return Image.fromarray(np.where(ruled, 255, pixels).astype(np.uint8))
 
 
-def _runs(ink, length: int, across: bool):  # type: ignore[no-untyped-def]
+def _runs(ink: Any, length: int, across: bool) -> Any:
     """The pixels that lie in a run of at least ``length`` ink pixels along each row."""
     import numpy as np
 
@@ -107,7 +108,7 @@ def _runs(ink, length: int, across: bool):  # type: ignore[no-untyped-def]
     return (starts[:, high] - starts[:, low]) > 0
 
 
-def _tesseract(image, *args: str) -> str:  # type: ignore[no-untyped-def]
+def _tesseract(image: Any, *args: str) -> str:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     env = dict(os.environ, OMP_THREAD_LIMIT="1")  # one core a page: --jobs runs pages' files side by side
@@ -119,7 +120,7 @@ def _tesseract(image, *args: str) -> str:  # type: ignore[no-untyped-def]
     return done.stdout.decode("utf-8", "replace")
 
 
-def _rotation(image) -> int:  # type: ignore[no-untyped-def]
+def _rotation(image: Any) -> int:
     """Degrees to turn the page clockwise to make it upright (Tesseract's orientation detection)."""
     found = _tesseract(image, "--psm", "0")
     m = re.search(r"Rotate:\s*(\d+)", found)
@@ -129,7 +130,7 @@ def _rotation(image) -> int:  # type: ignore[no-untyped-def]
     return int(m.group(1))
 
 
-def _words(image) -> list[Word]:  # type: ignore[no-untyped-def]
+def _words(image: Any) -> list[Word]:
     words = []
     for row in _tesseract(image, "--psm", "3", "tsv").splitlines()[1:]:
         cells = row.split("\t")
