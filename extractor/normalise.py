@@ -203,6 +203,7 @@ def unit_multiplier(text: str | None) -> int | None:
     return _UNIT_WORDS.get(word, _UNIT_WORDS.get(word.rstrip("s")))
 
 
+_NIL = re.compile(r"(?i)nil|£?\s*nil")
 _UNIT_MARK = re.compile(r"\(?£\s*'?\s*(?:000s?|k|m|mn|bn)\)?(?![\w.,])", re.I)
 
 
@@ -216,6 +217,8 @@ def money(text: str | None, multiplier: int = 1) -> tuple[int, int] | None:
     cell = _UNIT_MARK.sub(" ", clean(text).replace("’", "'")).strip()  # 'Budget £000s' is a header, not £0
     if not cell or "#" in cell:
         return None
+    if _NIL.fullmatch(cell):
+        return 0, multiplier
     m = AMOUNT.search(cell)
     if not m or re.search(r"\d", cell[: m.start()] + cell[m.end() :]):
         return None

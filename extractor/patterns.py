@@ -174,6 +174,10 @@ class StatedTotal(SentenceRule):
 
 class BudgetSentence(SentenceRule):
     kind: Literal["budget_sentence"]
+    owners: list[str] = Field(default_factory=list, description=(
+        "who a sentence without an organisation or a budget line speaks of: the NHS body whose "
+        "report it is, found in the title and first lines (group 'org'); none found, no row"))
+    periods: list[str] = Field(default_factory=list, description="the report's period (group 'period')")
 
 
 class HeadedList(RuleBase):
@@ -201,6 +205,8 @@ class BudgetHeaders(Strict):
     variance: str
     line: str = ""
     total: str = r"(?i)^\s*total\b"
+    subtotal: str = Field("", description="a sub-total row: its own row, left out of the total's check")
+    year_to_date: str = Field("", description="a year-to-date column: used only when no other column matches")
 
 
 class IndicatorHeaders(Strict):
@@ -226,6 +232,10 @@ class RatingTable(TableRule):
 class BudgetTable(TableRule):
     kind: Literal["budget_table"]
     headers: BudgetHeaders
+    owners: list[str] = Field(default_factory=list, description=(
+        "a table of budget lines belongs to the NHS body whose report it is, found by these in the "
+        "title and first lines (group 'org'); none found (a parish council, a charity), no row"))
+    periods: list[str] = Field(default_factory=list, description="the report's period (group 'period')")
 
 
 class IndicatorTable(TableRule):
@@ -237,6 +247,9 @@ class IndicatorTable(TableRule):
 
 class IndicatorList(HeadedList):
     kind: Literal["indicator_list"]
+    entries: str = Field("", description=(
+        "a contents entry (groups 'code', 'name'): when set, the lines after the heading are read as a "
+        "contents list, an entry naming a domain opens it"))
     domains: list[str] = Field(min_length=1)
     framework: str = Field(description="a framework named in the vocabulary")
 

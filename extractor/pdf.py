@@ -257,10 +257,40 @@ def _header_rows(rows, start: int, columns) -> list[list[dict]]:
     return head
 
 
+def _phrases(row) -> list[list[dict]]:
+    """Words of a header row grouped into phrases: words closer than a wide space."""
+    phrases: list[list[dict]] = []
+    for w in row:
+        if phrases and w["x0"] - phrases[-1][-1]["x1"] < 6:
+            phrases[-1].append(w)
+        else:
+            phrases.append([w])
+    return phrases
+
+
+def _header_column(phrase, columns) -> int:
+    """The column a header phrase heads: the amount column it overlaps most (headers are
+    often right-aligned over their figures and wider than them), else the label column."""
+    x0, x1 = phrase[0]["x0"], phrase[-1]["x1"]
+    if x1 < columns[0][0] - 5:
+        return 0
+    overlaps = [min(x1, c1) - max(x0, c0 - 10) for c0, c1 in columns]
+    best = max(range(len(columns)), key=lambda k: overlaps[k])
+    if overlaps[best] > 0:
+        return best + 1
+    return min(range(len(columns)), key=lambda k: abs(columns[k][1] - x1)) + 1
+
+
 def _grid(head, body, columns, number: int) -> Table | None:
     grid: list[list[str]] = []
     for index, row in enumerate(head + body):
         cells = [""] * (len(columns) + 1)
+        if index < len(head):
+            for phrase in _phrases(row):
+                k = _header_column(phrase, columns)
+                cells[k] = f"{cells[k]} {' '.join(w['text'] for w in phrase)}".strip()
+            grid.append(cells)
+            continue
         for w in row:
             k = max(_column_of(w, columns), 0)
             cells[k] = f"{cells[k]} {w['text']}".strip()

@@ -1,4 +1,12 @@
-"""Budget lines from tables (found by their headers) and from sentences, in whole pounds."""
+"""Budget lines from tables (found by their headers) and from sentences, in whole pounds.
+
+A table whose rows are organisations gives a row per organisation.  A table whose
+rows are budget lines belongs to the body whose report it is: the rule's ``owners``
+find it in the title and first lines, and a report of no NHS body (a parish council's
+or a charity's accounts) gives no rows.  A finance report with a year-to-date group
+and a forecast group is read from the forecast group (the rule's ``year_to_date``
+columns are used only when nothing else matches).
+"""
 
 from __future__ import annotations
 
@@ -10,23 +18,72 @@ from ..patterns import AnyRule as Rule
 from .context import Context
 
 _MONEY_COLUMNS = ("budget", "expenditure", "variance")
+_HEAD_LINES = 6
+_BACK_REFERENCE = re.compile(r"(?i)^(?:the|this|our|its)\s+(?:CCG|clinical commissioning group|trust)$")  # the title and the first lines: where a report names its body and period
 
 
-def _columns(ctx: Context, rule: Rule, header_rows: list[list[str]]) -> dict[str, int]:
-    """Map budget/expenditure/variance/organisation to column indexes from the header text."""
-    width = max(len(r) for r in header_rows)
-    labels = [" ".join(r[i] for r in header_rows if i < len(r)) for i in range(width)]
+def _amount_columns(table: Table, depth: int) -> list[int]:
+    """Columns whose body cells hold amounts (beyond the first column)."""
+    width = max(len(r) for r in table.rows)
+    found = []
+    for i in range(1, width):
+        cells = [r[i] for r in table.rows[depth:] if i < len(r) and r[i].strip()]
+        if cells and sum(_amount(c) is not None for c in cells) >= max(1, len(cells) // 2):
+            found.append(i)
+    return found
+
+
+def _amount(cell: str, multiplier: int = 1):
+    return normalise.money(cell, multiplier)
+
+
+def _columns(ctx: Context, rule: Rule, labels: list[str], amounts: list[int]) -> dict[str, int]:
+    """Map budget/expenditure/variance to amount columns and organisation/line to a label column."""
     found: dict[str, int] = {}
-    for name in ("variance", "expenditure", "budget", "organisation", "line"):
+    ytd = ctx.patterns.compile(rule.headers.year_to_date) if rule.headers.year_to_date else None
+    for name in ("variance", "expenditure", "budget"):
+        regex = ctx.patterns.compile(getattr(rule.headers, name))
+        hits = [i for i in amounts if i < len(labels) and i not in found.values() and regex.search(labels[i])]
+        preferred = [i for i in hits if not (ytd and ytd.search(labels[i]))]
+        if preferred or hits:
+            found[name] = (preferred or hits)[0]
+    label_cols = [i for i in range(len(labels)) if i not in amounts]
+    for name in ("line", "organisation"):
         pattern = getattr(rule.headers, name)
         if not pattern:
             continue
         regex = ctx.patterns.compile(pattern)
-        for i, label in enumerate(labels):
-            if i not in found.values() and regex.search(label):
+        for i in label_cols:
+            if i not in found.values() and regex.search(labels[i]):
                 found[name] = i
                 break
     return found
+
+
+def _caption_labels(ctx: Context, rule: Rule, caption: str, amounts: list[int], width: int) -> list[str]:
+    """Column labels from a header printed as a line above the table (a text table whose
+    header was read as text): the column words in order, one per amount column."""
+    text = caption
+    line_re = ctx.patterns.compile(rule.headers.line) if rule.headers.line else None
+    label = ""
+    if line_re:
+        m = line_re.search(text)
+        if m:
+            label, text = m.group(0), text[: m.start()] + " " * len(m.group(0)) + text[m.end():]
+    spans = []
+    for name in ("variance", "expenditure", "budget"):
+        for m in ctx.patterns.compile(getattr(rule.headers, name)).finditer(text):
+            if not any(a <= m.start() < b for a, b, _ in spans):
+                spans.append((m.start(), m.end(), m.group(0)))
+    spans.sort()
+    if len(spans) != len(amounts):
+        return []
+    labels = [""] * width
+    labels[0] = label
+    for column, (start, _, _) in zip(amounts, spans):
+        end = next((a for a, _, _ in spans if a > start), len(text))
+        labels[column] = text[start:end].strip()
+    return labels
 
 
 def _header_depth(table: Table) -> int:
@@ -39,45 +96,113 @@ def _header_depth(table: Table) -> int:
     return depth
 
 
+def _head_text(ctx: Context) -> list[str]:
+    """The title and the first lines of the document (and a web page's masthead)."""
+    lines = [ctx.doc.title] + [line.text for line in ctx.doc.lines[:_HEAD_LINES]]
+    return [t for t in lines + [ctx.doc.masthead] if t]
+
+
+def owner(ctx: Context, patterns: list[str]) -> str:
+    """The NHS body whose report this is, as printed, or '' when the report names none.
+    A CCG named in full at the top and as '... CCG' in the text goes by the shorter form."""
+    for regex in (ctx.patterns.compile(p) for p in patterns):
+        for text in _head_text(ctx):
+            m = regex.search(text)
+            if m:
+                name = normalise.clean(m.group("org"))
+                short = re.sub(r"\s+Clinical\s+Commissioning\s+Group$", " CCG", name)
+                if short != name and short in ctx.doc.classify_text:
+                    return short
+                return name
+    return ""
+
+
+def report_period(ctx: Context, patterns: list[str]) -> str:
+    for regex in (ctx.patterns.compile(p) for p in patterns):
+        for text in _head_text(ctx):
+            m = regex.search(text)
+            if m and normalise.period(m.group("period")):
+                return normalise.period(m.group("period"))
+    return ""
+
+
+def _is_organisation(ctx: Context, labels: list[str], period: str) -> bool:
+    """Rows that name organisations (most labels are known bodies or end as one does)."""
+    named = [label for label in labels if re.search(r"\b(?:CCG|Clinical Commissioning Group|Trust|ICB)\s*$", label)
+             or ctx.orgs.code(label, period)]
+    return len(named) * 2 > len(labels)
+
+
 def budget_table(ctx: Context, rule: Rule) -> None:
     total_re = ctx.patterns.compile(rule.headers.total)
+    subtotal_re = ctx.patterns.compile(rule.headers.subtotal) if rule.headers.subtotal else None
     for table in ctx.doc.tables:
         depth = _header_depth(table)
-        if depth == 0 or depth >= len(table.rows):
+        if depth >= len(table.rows):
             continue
+        amounts = _amount_columns(table, depth)
+        width = max(len(r) for r in table.rows)
         header = table.rows[:depth]
-        cols = _columns(ctx, rule, header)
-        if not {"budget", "expenditure"} <= cols.keys() and not {"budget", "variance"} <= cols.keys():
+        labels = [" ".join(r[i] for r in header if i < len(r)) for i in range(width)]
+        cols = _columns(ctx, rule, labels, amounts) if depth else {}
+        if not _paired(cols) and table.caption:
+            caption_labels = _caption_labels(ctx, rule, table.caption, amounts, width)
+            if caption_labels:
+                labels = caption_labels
+                cols = _columns(ctx, rule, labels, amounts)
+        if not _paired(cols):
             continue
         label_col = cols.get("organisation", cols.get("line", 0))
-        header_text = " ".join(" ".join(r) for r in header)
+        header_text = " ".join(labels + [" ".join(r) for r in header])
         multiplier = normalise.unit_multiplier(header_text) or normalise.unit_multiplier(table.caption) or 1
-        period = ctx.table_period(table)
+        period = (normalise.period(header_text) or normalise.period(table.caption)
+                  or report_period(ctx, rule.periods) or ctx.table_period(table))
+        body_labels = [normalise.clean(r[label_col]) for r in table.rows[depth:] if label_col < len(r) and r[label_col]]
+        body_labels = [x for x in body_labels if not total_re.search(x)]
+        by_organisation = "line" not in cols and ("organisation" in cols or _is_organisation(ctx, body_labels, period))
+        body_owner = "" if by_organisation else owner(ctx, rule.owners)
+        if not by_organisation and not body_owner:
+            ctx.trace.append(f"{ctx.rule_id(rule)}: a table of budget lines, but the report names no NHS body: no rows")
+            continue
         body: list[dict] = []
         for i in range(depth, len(table.rows)):
             row = table.rows[i]
-            if [c.lower() for c in row] == [c.lower() for c in table.rows[0]]:
+            if depth and [c.lower() for c in row] == [c.lower() for c in table.rows[0]]:
                 continue  # header repeated on a new page
             label = normalise.clean(row[label_col]) if label_col < len(row) else ""
-            amounts = {k: normalise.money(row[cols[k]], multiplier) if cols.get(k) is not None and cols[k] < len(row) else None
-                       for k in _MONEY_COLUMNS}
-            if not label or not any(amounts.values()):
+            values = {k: _amount(row[cols[k]], multiplier) if cols.get(k) is not None and cols[k] < len(row) else None
+                      for k in _MONEY_COLUMNS}
+            if not label or not any(values.values()):
                 continue
-            step = max((a[1] for a in amounts.values() if a), default=1)
-            values = {f"{k}_gbp": (amounts[k][0] if amounts[k] else None) for k in _MONEY_COLUMNS}
+            lost = [k for k in _MONEY_COLUMNS if k in cols and values[k] is None]
+            if lost:
+                ctx.note(f"budget table row '{label}' (page {table.row_page(i) or '-'}): "
+                         f"could not read its {', '.join(lost)}")
+            step = max((a[1] for a in values.values() if a), default=1)
             is_total = bool(total_re.search(label))
+            is_subtotal = bool(subtotal_re and subtotal_re.search(label))
+            if by_organisation:
+                organisation, line = ("", "total") if is_total else (label, "")
+            else:
+                organisation, line = body_owner, ("" if is_total else label)
             record = dict(
-                organisation="" if is_total else (label if "organisation" in cols or "line" not in cols else ""),
-                budget_line="total" if is_total else (label if "line" in cols and "organisation" not in cols else ""),
-                period=period, **values, page=table.row_page(i), evidence=" | ".join(row), step=step,
-                at=ctx.at_row(table, i),
+                organisation=organisation, budget_line=line, period=period,
+                **{f"{k}_gbp": (values[k][0] if values[k] else None) for k in _MONEY_COLUMNS},
+                page=table.row_page(i), evidence=" | ".join(row), step=step,
+                at=ctx.at_row(table, i), total=is_total, subtotal=is_subtotal,
             )
             if is_total:
                 _check_total(ctx, record, body)
             body.append(record)
         _orient_variance(body)
         for record in body:
+            record.pop("total")
+            record.pop("subtotal")
             _emit_budget(ctx, rule, record)
+
+
+def _paired(cols: dict[str, int]) -> bool:
+    return {"budget", "expenditure"} <= cols.keys() or {"budget", "variance"} <= cols.keys()
 
 
 def _orient_variance(body: list[dict]) -> None:
@@ -99,7 +224,7 @@ def _orient_variance(body: list[dict]) -> None:
 
 def _check_total(ctx: Context, total: dict, body: list[dict]) -> None:
     for column in ("budget_gbp", "expenditure_gbp", "variance_gbp"):
-        parts = [r[column] for r in body if r[column] is not None and r["budget_line"] != "total"]
+        parts = [r[column] for r in body if r[column] is not None and not r["total"] and not r["subtotal"]]
         if total[column] is None or not parts:
             continue
         tolerance = total["step"] / 2 * (len(parts) + 1)
@@ -129,11 +254,23 @@ def budget_sentence(ctx: Context, rule: Rule) -> None:
             continue
         step = max(a[1] for a in amounts.values() if a)
         name = normalise.clean(groups.get("org") or "")
+        if _BACK_REFERENCE.match(name):
+            name = ""  # 'The CCG': the body the report is about
+        budget_line = normalise.clean(groups.get("line") or "").lower()
+        if not name and not budget_line and rule.owners:
+            name = owner(ctx, rule.owners)
+            if not name:
+                continue  # not the budget of an NHS body the report names
+        values = {f"{k}_gbp": (amounts[k][0] if amounts[k] else None) for k in _MONEY_COLUMNS}
+        if values["expenditure_gbp"] is None and None not in (values["budget_gbp"], values["variance_gbp"]):
+            values["expenditure_gbp"] = values["budget_gbp"] - values["variance_gbp"]
         record = dict(
             organisation=name,
-            budget_line=normalise.clean(groups.get("line") or "").lower(),
-            period=normalise.period(groups.get("period")) or ctx.period_before(index, m.start()),
-            **{f"{k}_gbp": (amounts[k][0] if amounts[k] else None) for k in _MONEY_COLUMNS},
+            budget_line=budget_line,
+            period=(normalise.period(groups.get("period")) or normalise.period(ctx.sentence(line.text, m.start()))
+                    or report_period(ctx, rule.periods)
+                    or ctx.period_before(index, m.start())),
+            **values,
             page=line.page, evidence=ctx.sentence(line.text, m.start(), m.end()), step=step,
             at=ctx.at_line(index, m.start()),
         )
