@@ -149,7 +149,9 @@ def _find_tables(data: bytes, pages: list[int]) -> list[Table]:
                 for t in ruled:
                     rows = [[join_broken_lines(c.split("\n")) if c else "" for c in row] for row in t.extract()]
                     found.append(Table(rows=rows, page=number, pages=[number] * len(rows), bbox=t.bbox, source="ruled"))
-                found.extend(_whitespace_tables(page, number, [t.bbox for t in ruled]))
+                spaced = _whitespace_tables(page, number, [t.bbox for t in ruled])
+                found.extend(spaced)
+                found.extend(_text_column_tables(page, number, [t.bbox for t in ruled + spaced]))
             except Exception as exc:  # a malformed page loses its tables, never the document
                 log.warning("page %s: table analysis failed (%s)", number, exc)
             finally:
@@ -189,6 +191,83 @@ def _whitespace_tables(page, number: int, taken: list[tuple]) -> list[Table]:
                 tables.append(table)
         i = max(j, i + 1)
     return tables
+
+
+_HEADER_WORD = re.compile(r"^[A-Z][a-z]+$|^[a-z]+$")
+
+
+def _text_column_tables(page, number: int, taken: list[tuple]) -> list[Table]:
+    """Tables of words without ruling lines or amounts (Area | Indicator), read the way a
+    person does: a header row of two or three short title-case labels set apart; each
+    label's left edge starts a column; the rows below keep to those columns; a row's cells
+    may wrap over several lines, and a wider gap than a wrap's starts the next row."""
+    words = [w for w in page.extract_words() if not any(_inside(w, box) for box in taken)]
+    rows = _group_rows(words)
+    tables = []
+    i = 0
+    while i < len(rows):
+        starts = _header_starts(rows[i])
+        if not starts:
+            i += 1
+            continue
+        body: list[list[dict]] = []
+        j = i + 1
+        while j < len(rows):
+            row = rows[j]
+            previous = body[-1] if body else rows[i]
+            if row[0]["top"] - previous[0]["bottom"] > 30 or row[0]["x0"] < starts[0] - 4:
+                break
+            if any(w["x0"] < b - 3 < w["x1"] for w in row for b in starts[1:]):
+                break  # a word runs across a column edge: prose, not a cell
+            body.append(row)
+            j += 1
+        firsts = sum(any(w["x0"] < starts[1] - 3 for w in r) for r in body)
+        if len(body) >= 3 and firsts >= 2 and all(any(w["x0"] >= starts[-1] - 3 for w in r) or len(r) <= 4 for r in body):
+            table = _text_grid(rows[i], body, starts, number)
+            if table:
+                tables.append(table)
+            i = j
+        else:
+            i += 1
+    return tables
+
+
+def _header_starts(row) -> list[float]:
+    """The left edges of a header row's labels: two or three short labels far apart."""
+    phrases = _phrases(row)
+    if not 2 <= len(phrases) <= 3 or len(row) > 5:
+        return []
+    if not all(_HEADER_WORD.match(w["text"]) for w in row) or not row[0]["text"][0].isupper():
+        return []
+    gaps = [b[0]["x0"] - a[-1]["x1"] for a, b in zip(phrases, phrases[1:])]
+    if min(gaps) < 30:
+        return []
+    return [p[0]["x0"] for p in phrases]
+
+
+def _text_grid(header, body, starts, number: int) -> Table | None:
+    steps = [b[0]["top"] - a[0]["top"] for a, b in zip(body, body[1:])]
+    wrap = min(steps) if steps else 0
+    groups: list[list[list[dict]]] = []
+    for k, row in enumerate(body):
+        if k and steps[k - 1] <= wrap * 1.3 + 1:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+
+    def column(word) -> int:
+        return max(k for k, b in enumerate(starts) if word["x0"] >= b - 3 or k == 0)
+
+    vocabulary = {w["text"].lower().strip(".,;:()") for r in body for w in r}
+    grid = [[" ".join(w["text"] for w in _phrases(header)[k]) for k in range(len(starts))]]
+    for group in groups:
+        lines = [[" ".join(w["text"] for w in row if column(w) == k) for row in group] for k in range(len(starts))]
+        grid.append([join_broken_lines(cell, vocabulary) for cell in lines])
+    rows = [header] + body
+    x0 = min(w["x0"] for r in rows for w in r)
+    x1 = max(w["x1"] for r in rows for w in r)
+    return Table(rows=grid, page=number, pages=[number] * len(grid),
+                 bbox=(x0, header[0]["top"], x1, max(w["bottom"] for w in body[-1])), source="columns")
 
 
 def _inside(word, box) -> bool:

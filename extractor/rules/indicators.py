@@ -23,7 +23,7 @@ def indicator_table(ctx: Context, rule: Rule) -> None:
             continue
         dom_col = next((i for i, c in enumerate(table.rows[0])
                         if domain_re and i not in (ind_col, area_col) and domain_re.search(c)), None)
-        domain = area = ""
+        domain, area = _domain_above(ctx, table, domains) if dom_col is None else "", ""
         last: dict | None = None
         for i, row in enumerate(table.rows[1:], start=1):
             cells = [normalise.clean(c) for c in row]
@@ -54,6 +54,9 @@ def indicator_list(ctx: Context, rule: Rule) -> None:
     """After a heading the rule names (an annex), a line naming a domain opens it, the
     headings under it name areas, and each list item is an indicator.  Running text
     longer than a heading closes the annex."""
+    if rule.entries:
+        _emit(ctx, rule, _contents(ctx, rule))
+        return
     starts = [ctx.patterns.compile(h.pattern) for h in rule.headings]
     domains = {d.lower(): d for d in rule.domains}
     framework, period = _framework(ctx, rule)
@@ -75,6 +78,61 @@ def indicator_list(ctx: Context, rule: Rule) -> None:
         elif inside and domain:
             inside = False
     _emit(ctx, rule, found)
+
+
+def _domain_above(ctx: Context, table, domains: dict[str, str]) -> str:
+    """The domain a heading just above the table names (a table of one domain's indicators)."""
+    for line in reversed(ctx.doc.lines[max(0, table.anchor - 3): table.anchor]):
+        text = normalise.clean(line.text).rstrip(":").lower()
+        if text in domains:
+            return domains[text]
+    return ""
+
+
+def _physical_lines(ctx: Context) -> list[tuple[int | None, str]]:
+    """(page, text) of each printed line: a PDF's lines as printed on each page (a contents
+    list runs over pages without a break), else the document's lines."""
+    if ctx.doc.fast_text:
+        return [(number, text) for number, page in enumerate(ctx.doc.fast_text, start=1)
+                for text in page.splitlines()]
+    return [(line.page, line.text) for line in ctx.doc.lines]
+
+
+def _contents(ctx: Context, rule: Rule) -> list[dict]:
+    """A contents list after a heading the rule names: an entry naming a domain opens it,
+    each entry with an id under it is an indicator (its name without id, leaders and page),
+    any other entry closes the domain; running text after the entries ends the list."""
+    starts = [ctx.patterns.compile(h.pattern) for h in rule.headings]
+    entry_re = ctx.patterns.compile(rule.entries)
+    domains = {d.lower(): d for d in rule.domains}
+    framework, period = _framework(ctx, rule)
+    found: list[dict] = []
+    inside, domain, pending = False, "", ""
+    for index, (page, raw) in enumerate(_physical_lines(ctx)):
+        text = normalise.clean(raw)
+        if not text:
+            continue
+        if any(s.search(text) for s in starts):
+            inside, pending = True, ""
+            continue
+        if not inside:
+            continue
+        m = entry_re.search(f"{pending} {text}".strip() if pending else text)
+        if not m:
+            if found and len(text) > 80:
+                inside = False
+            pending = text if len(text) <= 120 else ""
+            continue
+        pending = ""
+        name = normalise.clean(m.group("name"))
+        if name.lower().rstrip(":") in domains:
+            domain = domains[name.lower().rstrip(":")]
+        elif not m.groupdict().get("code"):
+            domain = ""
+        elif domain:
+            found.append(dict(framework=framework, period=period, domain=domain, area="",
+                              indicator=name, page=page, at=float(index)))
+    return found
 
 
 def _emit(ctx: Context, rule: Rule, found: list[dict]) -> None:
