@@ -362,6 +362,8 @@ def _header_column(phrase, columns) -> int:
 
 def _grid(head, body, columns, number: int) -> Table | None:
     grid: list[list[str]] = []
+    lost = [f"'{w['text']}' on page {number} straddles two columns" for row in body for w in row
+            if _column_of(w, columns) < 0]
     for index, row in enumerate(head + body):
         cells = [""] * (len(columns) + 1)
         if index < len(head):
@@ -385,7 +387,8 @@ def _grid(head, body, columns, number: int) -> Table | None:
     x0 = min(w["x0"] for r in rows for w in r)
     x1 = max(w["x1"] for r in rows for w in r)
     top, bottom = rows[0][0]["top"], max(w["bottom"] for w in rows[-1])
-    return Table(rows=grid, page=number, pages=[number] * len(grid), bbox=(x0, top, x1, bottom), source="whitespace")
+    return Table(rows=grid, page=number, pages=[number] * len(grid), bbox=(x0, top, x1, bottom), source="whitespace",
+                 lost=lost)
 
 
 # ---------------------------------------------------------------- assembly
@@ -548,6 +551,7 @@ def _join_continued_tables(doc: Document) -> None:
                 rows, pages = rows[1:], pages[1:]
             last.rows.extend(rows)
             last.pages.extend(pages)
+            last.lost.extend(table.lost)
             continue
         joined.append(table)
     doc.tables = joined

@@ -164,6 +164,8 @@ def budget_table(ctx: Context, rule: Rule) -> None:
         if not by_organisation and not body_owner:
             ctx.trace.append(f"{ctx.rule_id(rule)}: a table of budget lines, but the report names no NHS body: no rows")
             continue
+        for lost in table.lost:
+            ctx.note(f"budget table on page {table.page or '-'}: {lost}, its row may be wrong")
         body: list[dict] = []
         for i in range(depth, len(table.rows)):
             row = table.rows[i]
@@ -172,7 +174,11 @@ def budget_table(ctx: Context, rule: Rule) -> None:
             label = normalise.clean(row[label_col]) if label_col < len(row) else ""
             values = {k: _amount(row[cols[k]], multiplier) if cols.get(k) is not None and cols[k] < len(row) else None
                       for k in _MONEY_COLUMNS}
-            if not label or not any(values.values()):
+            if not any(values.values()):
+                continue
+            if not label:
+                ctx.note(f"budget table row on page {table.row_page(i) or '-'} has amounts but no label"
+                         f" ({' | '.join(row)}): not read")
                 continue
             lost = [k for k in _MONEY_COLUMNS if k in cols and values[k] is None]
             if lost:
