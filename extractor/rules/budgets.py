@@ -159,6 +159,8 @@ def budget_table(ctx: Context, rule: Rule) -> None:
                   or report_period(ctx, rule.periods) or ctx.table_period(table))
         body_labels = [normalise.clean(r[label_col]) for r in table.rows[depth:] if label_col < len(r) and r[label_col]]
         body_labels = [x for x in body_labels if not total_re.search(x)]
+        if not body_labels:
+            continue
         by_organisation = "line" not in cols and ("organisation" in cols or _is_organisation(ctx, body_labels, period))
         body_owner = "" if by_organisation else owner(ctx, rule.owners)
         if not by_organisation and not body_owner:
@@ -185,8 +187,8 @@ def budget_table(ctx: Context, rule: Rule) -> None:
                 ctx.note(f"budget table row '{label}' (page {table.row_page(i) or '-'}): "
                          f"could not read its {', '.join(lost)}")
             step = max((a[1] for a in values.values() if a), default=1)
-            is_total = bool(total_re.search(label))
             is_subtotal = bool(subtotal_re and subtotal_re.search(label))
+            is_total = bool(total_re.search(label)) and not is_subtotal
             if by_organisation:
                 organisation, line = ("", "total") if is_total else (label, "")
             else:
