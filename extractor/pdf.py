@@ -362,7 +362,7 @@ def _header_column(phrase, columns) -> int:
 
 def _grid(head, body, columns, number: int) -> Table | None:
     grid: list[list[str]] = []
-    lost = [f"'{w['text']}' on page {number} straddles two columns" for row in body for w in row
+    lost = [f"'{w['text']}' straddles two columns, its row may be wrong" for row in body for w in row
             if _column_of(w, columns) < 0]
     for index, row in enumerate(head + body):
         cells = [""] * (len(columns) + 1)

@@ -133,10 +133,62 @@ def _is_organisation(ctx: Context, labels: list[str], period: str) -> bool:
     return len(named) * 2 > len(labels)
 
 
+_NUMBER_TOKEN = re.compile(r"^(?:[-\u2212]?£?\d[\d,]*(?:\.\d+)?|\(£?\d[\d,]*(?:\.\d+)?\))$")
+_UNIT_TOKEN = re.compile(r"^\(?£\s*'?(?:000s?|k|m|bn)\)?$", re.I)
+
+
+def _inline_tables(ctx: Context, rule: Rule) -> list[Table]:
+    """Tables flattened into a line of text (a web page or a PDF copied as text): a header
+    naming the budget columns, then rows of a label and as many figures as the header has
+    columns.  The header is the words before the first row, from its first column word on;
+    a row with fewer figures is kept with blank cells (and so reported as not all read)."""
+    found = []
+    names = [ctx.patterns.compile(getattr(rule.headers, n)) for n in _MONEY_COLUMNS]
+    for index, line in enumerate(ctx.doc.lines):
+        tokens = line.text.split()
+        if len(tokens) < 12 or sum(bool(_NUMBER_TOKEN.match(t)) for t in tokens) < 6:
+            continue
+        runs, k = [], 0  # (label start, figures start, end)
+        while k < len(tokens):
+            if _NUMBER_TOKEN.match(tokens[k]) and not normalise.period(tokens[k]):
+                start = k
+                while k < len(tokens) and _NUMBER_TOKEN.match(tokens[k]):
+                    k += 1
+                runs.append([start, k])
+            else:
+                k += 1
+        runs = [r for r in runs if r[1] - r[0] >= 2]
+        if len(runs) < 3:
+            continue
+        width = max(set(r[1] - r[0] for r in runs), key=lambda n: (sum(r[1] - r[0] == n for r in runs), n))
+        skipped = max((i + 1 for i, t in enumerate(tokens[: runs[0][0]]) if t.endswith((".", ":", ";"))), default=0)
+        tokens, runs = tokens[skipped:], [[a - skipped, b - skipped] for a, b in runs]  # the header's sentence
+        head = " ".join(tokens[: runs[0][0]])
+        spans = sorted({m.start(): m for regex in names for m in regex.finditer(head)}.items())
+        spans = [m for i, (at, m) in enumerate(spans) if not any(a < at < o.end() for a, o in spans[:i])]
+        if len(spans) != width:
+            continue
+        unit_end = max([head.index(t) + len(t) for t in tokens[: runs[0][0]] if _UNIT_TOKEN.match(t)]
+                       + [spans[-1].end()])
+        labels = [""] + [head[m.start(): (spans[i + 1].start() if i + 1 < len(spans) else unit_end)].strip()
+                         for i, m in enumerate(spans)]
+        rows, previous, lost = [labels], len(head[:unit_end].split()), []
+        for start, end in runs:
+            label = " ".join(tokens[previous:start])
+            if end - start == width:
+                rows.append([label] + tokens[start:end])
+            else:
+                lost.append(f"row '{label}' has {end - start} figures for {width} columns, not read")
+            previous = end
+        found.append(Table(rows=rows, page=line.page, anchor=index + 1, pages=[line.page] * len(rows),
+                           caption=head[:unit_end], source="inline", lost=lost))
+    return found
+
+
 def budget_table(ctx: Context, rule: Rule) -> None:
     total_re = ctx.patterns.compile(rule.headers.total)
     subtotal_re = ctx.patterns.compile(rule.headers.subtotal) if rule.headers.subtotal else None
-    for table in ctx.doc.tables:
+    for table in ctx.doc.tables + _inline_tables(ctx, rule):
         depth = _header_depth(table)
         if depth >= len(table.rows):
             continue
@@ -155,7 +207,8 @@ def budget_table(ctx: Context, rule: Rule) -> None:
         label_col = cols.get("organisation", cols.get("line", 0))
         header_text = " ".join(labels + [" ".join(r) for r in header])
         multiplier = normalise.unit_multiplier(header_text) or normalise.unit_multiplier(table.caption) or 1
-        period = (normalise.period(header_text) or normalise.period(table.caption)
+        mapped = " ".join(labels[c] for c in cols.values() if c < len(labels))
+        period = (normalise.period(mapped) or normalise.period(table.caption if table.source != "inline" else "")
                   or report_period(ctx, rule.periods) or ctx.table_period(table))
         body_labels = [normalise.clean(r[label_col]) for r in table.rows[depth:] if label_col < len(r) and r[label_col]]
         body_labels = [x for x in body_labels if not total_re.search(x)]
@@ -167,7 +220,7 @@ def budget_table(ctx: Context, rule: Rule) -> None:
             ctx.trace.append(f"{ctx.rule_id(rule)}: a table of budget lines, but the report names no NHS body: no rows")
             continue
         for lost in table.lost:
-            ctx.note(f"budget table on page {table.page or '-'}: {lost}, its row may be wrong")
+            ctx.note(f"budget table on page {table.page or '-'}: {lost}")
         body: list[dict] = []
         for i in range(depth, len(table.rows)):
             row = table.rows[i]

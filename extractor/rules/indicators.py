@@ -24,7 +24,7 @@ def indicator_table(ctx: Context, rule: Rule) -> None:
         dom_col = next((i for i, c in enumerate(table.rows[0])
                         if domain_re and i not in (ind_col, area_col) and domain_re.search(c)), None)
         for lost in table.lost:
-            ctx.note(f"indicator table on page {table.page or '-'}: {lost}, its row may be wrong")
+            ctx.note(f"indicator table on page {table.page or '-'}: {lost}")
         domain, area = _domain_above(ctx, table, domains) if dom_col is None else "", ""
         last: dict | None = None
         for i, row in enumerate(table.rows[1:], start=1):
