@@ -223,7 +223,7 @@ def _text_column_tables(page, number: int, taken: list[tuple]) -> list[Table]:
             j += 1
         firsts = sum(any(w["x0"] < starts[1] - 3 for w in r) for r in body)
         if len(body) >= 3 and firsts >= 2 and all(any(w["x0"] >= starts[-1] - 3 for w in r) or len(r) <= 4 for r in body):
-            table = _text_grid(rows[i], body, starts, number)
+            table = _text_grid(rows[i], body, starts, number, [w["text"] for w in words])
             if table:
                 tables.append(table)
             i = j
@@ -245,7 +245,20 @@ def _header_starts(row) -> list[float]:
     return [p[0]["x0"] for p in phrases]
 
 
-def _text_grid(header, body, starts, number: int) -> Table | None:
+def _join_cell(lines: list[str], vocabulary: set[str]) -> str:
+    """A cell's wrapped lines as one; a hyphen after an abbreviation or a number at a line's
+    end is the word's own ('NICE-recommended', '10-11'), other line-end hyphens as the
+    document's words decide."""
+    out: list[str] = []
+    for line in lines:
+        if out and re.search(r"(?:\b[A-Z]{2,}|\d)-$", out[-1]) and line:
+            out[-1] = out[-1] + line
+        else:
+            out.append(line)
+    return join_broken_lines(out, vocabulary)
+
+
+def _text_grid(header, body, starts, number: int, page_words: list[str] = ()) -> Table | None:
     steps = [b[0]["top"] - a[0]["top"] for a, b in zip(body, body[1:])]
     wrap = min(steps) if steps else 0
     groups: list[list[list[dict]]] = []
@@ -258,11 +271,12 @@ def _text_grid(header, body, starts, number: int) -> Table | None:
     def column(word) -> int:
         return max(k for k, b in enumerate(starts) if word["x0"] >= b - 3 or k == 0)
 
-    vocabulary = {w["text"].lower().strip(".,;:()") for r in body for w in r}
+    vocabulary = {w.lower() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", " ".join(page_words))}
+    vocabulary |= {part for w in vocabulary for part in w.split("-")}
     grid = [[" ".join(w["text"] for w in _phrases(header)[k]) for k in range(len(starts))]]
     for group in groups:
         lines = [[" ".join(w["text"] for w in row if column(w) == k) for row in group] for k in range(len(starts))]
-        grid.append([join_broken_lines(cell, vocabulary) for cell in lines])
+        grid.append([_join_cell(cell, vocabulary) for cell in lines])
     rows = [header] + body
     x0 = min(w["x0"] for r in rows for w in r)
     x1 = max(w["x1"] for r in rows for w in r)

@@ -149,7 +149,8 @@ def test_unruled_word_table_with_wrapped_and_hyphenated_cells(tmp_path):
         pdf.drawString(300, y, "Indicator")
         entries = [("Smoking", ["Adults who smoke every day"]),
                    ("", ["Smoking at the time of deliv-", "ery to a hospital"]),
-                   ("Obesity", ["Children aged 4-5 who are", "overweight"])]
+                   ("Obesity", ["Children aged 4-5 who are", "overweight"]),
+                   ("Diabetes", ["People offered NICE-", "recommended checks aged 10-", "11"])]
         for area, lines in entries:
             y -= 22
             pdf.drawString(150, y, area)
@@ -164,4 +165,5 @@ def test_unruled_word_table_with_wrapped_and_hyphenated_cells(tmp_path):
         ("Better Health", "Smoking", "Adults who smoke every day"),
         ("Better Health", "Smoking", "Smoking at the time of delivery to a hospital"),
         ("Better Health", "Obesity", "Children aged 4-5 who are overweight"),
+        ("Better Health", "Diabetes", "People offered NICE-recommended checks aged 10-11"),
     ]
