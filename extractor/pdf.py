@@ -213,14 +213,18 @@ def _text_column_tables(page, number: int, taken: list[tuple]) -> list[Table]:
         body: list[list[dict]] = []
         j = i + 1
         while j < len(rows):
-            row = rows[j]
+            row = _within(rows[j], starts)
+            j += 1
+            if not row:
+                continue  # a line of the page's other column, level with the table
             previous = body[-1] if body else rows[i]
             if row[0]["top"] - previous[0]["bottom"] > 30 or row[0]["x0"] < starts[0] - 4:
+                j -= 1
                 break
-            if any(w["x0"] < b - 3 < w["x1"] for w in row for b in starts[1:]):
-                break  # a word runs across a column edge: prose, not a cell
+            if any(w["x0"] < b - 3 < w["x1"] for w in row for b in starts[1:]) or not _aligned(row, starts):
+                j -= 1
+                break  # a word runs across a column edge, or a line starts off the columns: prose
             body.append(row)
-            j += 1
         firsts = sum(any(w["x0"] < starts[1] - 3 for w in r) for r in body)
         if len(body) >= 3 and firsts >= 2 and all(any(w["x0"] >= starts[-1] - 3 for w in r) or len(r) <= 4 for r in body):
             table = _text_grid(rows[i], body, starts, number, [w["text"] for w in words])
@@ -230,6 +234,29 @@ def _text_column_tables(page, number: int, taken: list[tuple]) -> list[Table]:
         else:
             i += 1
     return tables
+
+
+def _within(row, starts) -> list[dict]:
+    """The row's words up to a wide gap right of the last column's start (past it lies the
+    page's other column)."""
+    kept: list[dict] = []
+    for w in row:
+        if kept and w["x0"] > starts[-1] + 4 and w["x0"] - kept[-1]["x1"] > 40:
+            break
+        if not kept and w["x0"] > starts[-1] + 40:
+            return []
+        kept.append(w)
+    return kept
+
+
+def _aligned(row, starts) -> bool:
+    """Each column's first word starts at the column's left edge (cells are left-aligned)."""
+    for k, start in enumerate(starts):
+        end = starts[k + 1] - 3 if k + 1 < len(starts) else float("inf")
+        cell = [w for w in row if start - 4 <= w["x0"] < end]
+        if cell and abs(cell[0]["x0"] - start) > 4:
+            return False
+    return True
 
 
 def _header_starts(row) -> list[float]:
@@ -260,10 +287,10 @@ def _join_cell(lines: list[str], vocabulary: set[str]) -> str:
 
 def _text_grid(header, body, starts, number: int, page_words: list[str] = ()) -> Table | None:
     steps = [b[0]["top"] - a[0]["top"] for a, b in zip(body, body[1:])]
-    wrap = min(steps) if steps else 0
+    height = statistics.median(w["bottom"] - w["top"] for r in body for w in r)
     groups: list[list[list[dict]]] = []
     for k, row in enumerate(body):
-        if k and steps[k - 1] <= wrap * 1.3 + 1:
+        if k and steps[k - 1] <= 1.45 * height:  # a wrapped line; a row's gap is wider
             groups[-1].append(row)
         else:
             groups.append([row])

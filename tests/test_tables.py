@@ -167,3 +167,28 @@ def test_unruled_word_table_with_wrapped_and_hyphenated_cells(tmp_path):
         ("Better Health", "Obesity", "Children aged 4-5 who are overweight"),
         ("Better Health", "Diabetes", "People offered NICE-recommended checks aged 10-11"),
     ]
+
+
+def test_word_table_beside_the_other_column_of_a_two_column_page(tmp_path):
+    def draw(pdf, height):
+        pdf.setFont("Helvetica", 10)
+        y = height - 80
+        pdf.drawString(60, y, "CCG improvement and assessment framework 2019/20")
+        y -= 50
+        pdf.setFont("Helvetica-Bold", 12)
+        pdf.drawString(60, y, "Better Care")
+        pdf.setFont("Helvetica", 10)
+        y -= 24
+        pdf.drawString(60, y, "Area")
+        pdf.drawString(140, y, "Indicator")
+        for k, (area, name) in enumerate([("Cancer", "Early diagnosis"), ("Maternity", "Neonatal deaths"),
+                                          ("Dementia", "Diagnosis rate")]):
+            pdf.drawString(60, y - 20 * (k + 1), area)
+            pdf.drawString(140, y - 20 * (k + 1), name)
+            pdf.drawString(330, y - 20 * (k + 1) - 8, f"Our other column goes on here, line {k + 1}.")
+
+    path = tmp_path / "two-columns.pdf"
+    path.write_bytes(_pdf(draw))
+    rows = process_file(path, "two-columns.pdf", PATTERNS).records["indicators"]
+    assert [(r["area"], r["indicator"]) for r in rows] == [
+        ("Cancer", "Early diagnosis"), ("Maternity", "Neonatal deaths"), ("Dementia", "Diagnosis rate")]
