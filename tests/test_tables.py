@@ -111,7 +111,8 @@ def test_prose_restating_a_table_row_is_that_row():
     rows = [["Service", "Budget", "Outturn", "Variance"], ["Acute", "1,000", "1,100", "(100)"],
             ["Total", "1,000", "1,100", "(100)"]]
     doc = _finance_doc("NHS Thanet CCG outturn 2019/20", rows,
-                       ["The outturn is an overspend of £100K against a budget of £1,000K."])
+                       ["The outturn is an overspend of £100K against a budget of £1,000K.",
+                        "NHS Thanet Clinical Commissioning Group overspent by £100K against its £1,000K budget."])
     from extractor.pipeline import dedupe
     got = dedupe(_run(doc).records["budgets"], "budgets")
     assert len([r for r in got if not r["budget_line"]]) == 1

@@ -322,6 +322,10 @@ def budget_sentence(ctx: Context, rule: Rule) -> None:
             name = owner(ctx, rule.owners)
             if not name:
                 continue  # not the budget of an NHS body the report names
+        elif name and rule.owners:
+            body = owner(ctx, rule.owners)  # the report's body named another way: its one printed form
+            if body and normalise.fold(body) != normalise.fold(name) and ctx.orgs.code(body) == ctx.orgs.code(name) != "":
+                name = body
         values = {f"{k}_gbp": (amounts[k][0] if amounts[k] else None) for k in _MONEY_COLUMNS}
         if values["expenditure_gbp"] is None and None not in (values["budget_gbp"], values["variance_gbp"]):
             values["expenditure_gbp"] = values["budget_gbp"] - values["variance_gbp"]
