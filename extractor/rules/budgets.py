@@ -98,8 +98,8 @@ def _header_depth(table: Table) -> int:
 
 def _head_text(ctx: Context) -> list[str]:
     """The title and the first lines of the document (and a web page's masthead)."""
-    lines = [ctx.doc.title] + [line.text for line in ctx.doc.lines[:_HEAD_LINES]]
-    return [t for t in lines + [ctx.doc.masthead] if t]
+    lines = [ctx.doc.title, ctx.doc.masthead] + [line.text for line in ctx.doc.lines[:_HEAD_LINES]]
+    return [normalise.clean(t) for t in lines if t]
 
 
 def owner(ctx: Context, patterns: list[str]) -> str:
