@@ -388,6 +388,16 @@ def _phrases(row) -> list[list[dict]]:
     return phrases
 
 
+def _group_columns(phrase, phrases, columns) -> list[int]:
+    """The amount columns a group label above the header heads ('Year to date', 'Forecast'):
+    those whose centre is nearer this label's centre than any other label's."""
+    def centre(p) -> float:
+        return (p[0]["x0"] + p[-1]["x1"]) / 2
+
+    return [k + 1 for k, (c0, c1) in enumerate(columns)
+            if min(phrases, key=lambda p: abs(centre(p) - (c0 + c1) / 2)) is phrase]
+
+
 def _header_column(phrase, columns) -> int:
     """The column a header phrase heads: the amount column it overlaps most (headers are
     often right-aligned over their figures and wider than them), else the label column."""
@@ -408,9 +418,13 @@ def _grid(head, body, columns, number: int) -> Table | None:
     for index, row in enumerate(head + body):
         cells = [""] * (len(columns) + 1)
         if index < len(head):
-            for phrase in _phrases(row):
-                k = _header_column(phrase, columns)
-                cells[k] = f"{cells[k]} {' '.join(w['text'] for w in phrase)}".strip()
+            phrases = _phrases(row)
+            groups = index < len(head) - 1 and len(phrases) < len(columns) and all(
+                p[0]["x0"] > columns[0][0] - 25 for p in phrases)
+            for phrase in phrases:
+                text = " ".join(w["text"] for w in phrase)
+                for k in (_group_columns(phrase, phrases, columns) if groups else [_header_column(phrase, columns)]):
+                    cells[k] = f"{cells[k]} {text}".strip()
             grid.append(cells)
             continue
         for w in row:

@@ -193,3 +193,36 @@ def test_word_table_beside_the_other_column_of_a_two_column_page(tmp_path):
     rows = process_file(path, "two-columns.pdf", PATTERNS).records["indicators"]
     assert [(r["area"], r["indicator"]) for r in rows] == [
         ("Cancer", "Early diagnosis"), ("Maternity", "Neonatal deaths"), ("Dementia", "Diagnosis rate")]
+
+
+def test_grouped_header_reads_the_forecast_group(tmp_path):
+    """'Year to date' and 'Forecast' centred over their three columns each, then
+    Budget | Actual | Variance | Budget | Outturn | Variance, no ruling lines."""
+    def draw(pdf, height):
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(60, height - 60, "NHS Bassetlaw Clinical Commissioning Group")
+        pdf.drawString(60, height - 80, "Finance report, month 6 2019/20")
+        pdf.drawString(60, height - 110, "The table shows the position by service in £000.")
+        y = height - 150
+        pdf.drawCentredString(280, y, "Year to date")
+        pdf.drawCentredString(460, y, "Forecast")
+        y -= 14
+        columns = [250, 310, 370, 430, 490, 550]
+        pdf.drawString(60, y, "Service")
+        for x, text in zip(columns, ["Budget", "Actual", "Variance", "Budget", "Outturn", "Variance"]):
+            pdf.drawRightString(x, y, text)
+        for label, values in [("Acute", ["60,000", "61,000", "(1,000)", "120,000", "122,000", "(2,000)"]),
+                              ("Community", ["10,000", "9,800", "200", "20,000", "19,700", "300"]),
+                              ("Total", ["70,000", "70,800", "(800)", "140,000", "141,700", "(1,700)"])]:
+            y -= 16
+            pdf.drawString(60, y, label)
+            for x, value in zip(columns, values):
+                pdf.drawRightString(x, y, value)
+
+    path = tmp_path / "grouped.pdf"
+    path.write_bytes(_pdf(draw))
+    rows = process_file(path, "grouped.pdf", PATTERNS).records["budgets"]
+    assert [(r["budget_line"], r["budget_gbp"], r["expenditure_gbp"], r["variance_gbp"], r["arithmetic"])
+            for r in rows] == [("Acute", 120000000, 122000000, -2000000, "ok"),
+                               ("Community", 20000000, 19700000, 300000, "ok"),
+                               ("", 140000000, 141700000, -1700000, "ok")]

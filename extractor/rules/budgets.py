@@ -41,12 +41,14 @@ def _columns(ctx: Context, rule: Rule, labels: list[str], amounts: list[int]) ->
     """Map budget/expenditure/variance to amount columns and organisation/line to a label column."""
     found: dict[str, int] = {}
     ytd = ctx.patterns.compile(rule.headers.year_to_date) if rule.headers.year_to_date else None
+    regexes = {name: ctx.patterns.compile(getattr(rule.headers, name)) for name in _MONEY_COLUMNS}
     for name in ("variance", "expenditure", "budget"):
-        regex = ctx.patterns.compile(getattr(rule.headers, name))
-        hits = [i for i in amounts if i < len(labels) and i not in found.values() and regex.search(labels[i])]
-        preferred = [i for i in hits if not (ytd and ytd.search(labels[i]))]
-        if preferred or hits:
-            found[name] = (preferred or hits)[0]
+        hits = [i for i in amounts if i < len(labels) and i not in found.values() and regexes[name].search(labels[i])]
+        # the forecast group before the year-to-date one; a label naming only this column's kind first
+        rank = {i: (bool(ytd and ytd.search(labels[i])),
+                    any(r.search(labels[i]) for other, r in regexes.items() if other != name)) for i in hits}
+        if hits:
+            found[name] = min(hits, key=lambda i: rank[i])
     label_cols = [i for i in range(len(labels)) if i not in amounts]
     for name in ("line", "organisation"):
         pattern = getattr(rule.headers, name)
