@@ -119,11 +119,14 @@ def _contents(ctx: Context, rule: Rule) -> list[dict]:
             continue
         if not inside:
             continue
-        m = entry_re.search(f"{pending} {text}".strip() if pending else text)
+        m = entry_re.search(f"{pending} {text}") if pending else None  # an entry wrapped onto this line
+        if not (m and m.groupdict().get("code")):
+            m = entry_re.search(text)
         if not m:
             if found and len(text) > 80:
                 inside = False
-            pending = text if len(text) <= 120 else ""
+            start = entry_re.search(f"{text} .... 1")  # the first line of an entry that wraps
+            pending = text if start and start.groupdict().get("code") and len(text) <= 120 else ""
             continue
         pending = ""
         name = normalise.clean(m.group("name"))
