@@ -148,8 +148,9 @@ def _emit(ctx: Context, rule: Rule, found: list[dict]) -> None:
 
 
 def _continues(text: str, page, last: dict) -> bool:
-    """A row broken by a page break: first row of the next page, no area, and it reads on."""
-    return bool(text) and page != last["page"] and page is not None and (
+    """A row broken by a page break or a wrapped line read as a row of its own (a text
+    table): no area, and it reads on (a lower-case start, or the row above breaks off)."""
+    return bool(text) and (
         text[:1].islower() or last["indicator"].endswith(("-", ",", " and", " of", " the"))
     )
 
