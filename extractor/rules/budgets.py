@@ -111,7 +111,7 @@ def owner(ctx: Context, patterns: list[str]) -> str:
         for text in _head_text(ctx):
             m = regex.search(text)
             if m:
-                name = normalise.clean(m.group("org"))
+                name = normalise.clean(m.groupdict().get("org") or m.group(0))
                 short = re.sub(r"\s+Clinical\s+Commissioning\s+Group$", " CCG", name)
                 if short != name and short in ctx.doc.classify_text:
                     return short
@@ -123,8 +123,9 @@ def report_period(ctx: Context, patterns: list[str]) -> str:
     for regex in (ctx.patterns.compile(p) for p in patterns):
         for text in _head_text(ctx):
             m = regex.search(text)
-            if m and normalise.period(m.group("period")):
-                return normalise.period(m.group("period"))
+            found = normalise.period(m.groupdict().get("period") or m.group(0)) if m else ""
+            if found:
+                return found
     return ""
 
 
