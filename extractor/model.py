@@ -34,6 +34,7 @@ class Table:
     caption: str = ""
     bbox: tuple[float, float, float, float] | None = None
     source: str = ""
+    lost: list[str] = field(default_factory=list)  # what the reader could not place: made the document partial
 
     def row_page(self, index: int) -> int | None:
         return self.pages[index] if index < len(self.pages) else self.page

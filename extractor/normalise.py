@@ -185,11 +185,11 @@ MINUS = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 AMOUNT = re.compile(
     rf"(?P<neg>[{MINUS}]\s*)?(?P<open>\()?\s*(?P<neg2>[{MINUS}]\s*)?£?\s*(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)"
     r"\s*(?P<unit>bn|billion|m\b|mn\b|million|k\b|thousand)?\s*(?P<close>\))?"
-    r"(?:\s*(?P<word>overspend|overspent|deficit|underspend|underspent|surplus|dr|cr)\b)?",
+    r"(?:\s*(?P<word>over-?\s?spend|over-?\s?spent|deficit|under-?\s?spend|under-?\s?spent|surplus|dr|cr)\b)?",
     re.I,
 )
 NEGATIVE_WORDS = {"overspend", "overspent", "deficit", "dr"}
-_NEGATIVE_BEFORE = re.compile(r"(?i)\b(?:overspend|overspent\s+by|deficit)(?:\s+of)?\s*$")
+_NEGATIVE_BEFORE = re.compile(r"(?i)\b(?:over-?\s?spend|over-?\s?spent\s+by|deficit)(?:\s+of)?\s*$")
 
 
 def unit_multiplier(text: str | None) -> int | None:
@@ -203,6 +203,7 @@ def unit_multiplier(text: str | None) -> int | None:
     return _UNIT_WORDS.get(word, _UNIT_WORDS.get(word.rstrip("s")))
 
 
+_NIL = re.compile(r"(?i)nil|£?\s*nil")
 _UNIT_MARK = re.compile(r"\(?£\s*'?\s*(?:000s?|k|m|mn|bn)\)?(?![\w.,])", re.I)
 
 
@@ -214,8 +215,10 @@ def money(text: str | None, multiplier: int = 1) -> tuple[int, int] | None:
     Returns ``None`` when the text holds no amount (``'-'``, ``'######'``, words).
     """
     cell = _UNIT_MARK.sub(" ", clean(text).replace("’", "'")).strip()  # 'Budget £000s' is a header, not £0
-    if not cell or "#" in cell:
-        return None
+    if not cell or "#" in cell or "%" in cell:
+        return None  # a percentage is not an amount
+    if _NIL.fullmatch(cell):
+        return 0, multiplier
     m = AMOUNT.search(cell)
     if not m or re.search(r"\d", cell[: m.start()] + cell[m.end() :]):
         return None
@@ -227,7 +230,7 @@ def money(text: str | None, multiplier: int = 1) -> tuple[int, int] | None:
     scale = _UNIT_WORDS[unit.lower()] if unit else multiplier
     decimals = len(m.group("num").split(".")[1]) if "." in m.group("num") else 0
     negative = bool(m.group("neg") or m.group("neg2") or (m.group("open") and m.group("close")))
-    if (m.group("word") or "").lower() in NEGATIVE_WORDS or _NEGATIVE_BEFORE.search(cell[: m.start()]):
+    if re.sub(r"[-\s]", "", m.group("word") or "").lower() in NEGATIVE_WORDS or _NEGATIVE_BEFORE.search(cell[: m.start()]):
         negative = True
     pounds = int((value * scale).to_integral_value())
     step = max(1, int(Decimal(scale) / (Decimal(10) ** decimals)))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
@@ -175,8 +175,25 @@ class StatedTotal(SentenceRule):
     compare: str
 
 
+def _groups(*names: str) -> Callable[[Any, Any], Any]:
+    """A validator: each pattern of the field names these groups."""
+    def check(cls: Any, value: Any) -> Any:
+        for pattern in [value] if isinstance(value, str) else value:
+            missing = [n for n in names if pattern and f"(?P<{n}>" not in pattern]
+            if missing:
+                raise ValueError(f"pattern needs a group named '{missing[0]}': (?P<{missing[0]}>...)")
+        return value
+    return check
+
+
 class BudgetSentence(SentenceRule):
     kind: Literal["budget_sentence"]
+    owners: list[str] = Field(default_factory=list, description=(
+        "who a sentence without an organisation or a budget line speaks of: the NHS body whose "
+        "report it is, found in the title and first lines (group 'org'); none found, no row"))
+    periods: list[str] = Field(default_factory=list, description="the report's period (group 'period')")
+    _owners = field_validator("owners")(classmethod(_groups("org")))
+    _periods = field_validator("periods")(classmethod(_groups("period")))
 
 
 class HeadedList(RuleBase):
@@ -204,6 +221,8 @@ class BudgetHeaders(Strict):
     variance: str
     line: str = ""
     total: str = r"(?i)^\s*total\b"
+    subtotal: str = Field("", description="a sub-total row: its own row, left out of the total's check")
+    year_to_date: str = Field("", description="a year-to-date column: used only when no other column matches")
 
 
 class IndicatorHeaders(Strict):
@@ -229,6 +248,12 @@ class RatingTable(TableRule):
 class BudgetTable(TableRule):
     kind: Literal["budget_table"]
     headers: BudgetHeaders
+    owners: list[str] = Field(default_factory=list, description=(
+        "a table of budget lines belongs to the NHS body whose report it is, found by these in the "
+        "title and first lines (group 'org'); none found (a parish council, a charity), no row"))
+    periods: list[str] = Field(default_factory=list, description="the report's period (group 'period')")
+    _owners = field_validator("owners")(classmethod(_groups("org")))
+    _periods = field_validator("periods")(classmethod(_groups("period")))
 
 
 class IndicatorTable(TableRule):
@@ -240,6 +265,10 @@ class IndicatorTable(TableRule):
 
 class IndicatorList(HeadedList):
     kind: Literal["indicator_list"]
+    entries: str = Field("", description=(
+        "a contents entry (groups 'code', 'name'): when set, the lines after the heading are read as a "
+        "contents list, an entry naming a domain opens it"))
+    _entries = field_validator("entries")(classmethod(_groups("name")))
     domains: list[str] = Field(min_length=1)
     framework: str = Field(description="a framework named in the vocabulary")
 

@@ -155,7 +155,9 @@ def _find_tables(data: bytes, pages: list[int], doc: Document | None = None) -> 
                 for t in ruled:
                     rows = [[join_broken_lines(c.split("\n")) if c else "" for c in row] for row in t.extract()]
                     found.append(Table(rows=rows, page=number, pages=[number] * len(rows), bbox=t.bbox, source="ruled"))
-                found.extend(_whitespace_tables(page, number, [t.bbox for t in ruled]))
+                spaced = _whitespace_tables(page, number, [t.bbox for t in ruled])
+                found.extend(spaced)
+                found.extend(_text_column_tables(page, number, [t.bbox for t in ruled + spaced]))
             except MemoryError:
                 raise  # the run's limit, not the file's fault: the file fails and is not cached
             except Exception as exc:  # a malformed page loses its tables, never the document
@@ -204,7 +206,125 @@ def _whitespace_tables(page: Page, number: int, taken: list[tuple[float, float, 
     return tables
 
 
-def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+_HEADER_WORD = re.compile(r"^[A-Z][a-z]+$|^[a-z]+$")
+
+
+def _text_column_tables(page, number: int, taken: list[tuple]) -> list[Table]:
+    """Tables of words without ruling lines or amounts (Area | Indicator), read the way a
+    person does: a header row of two or three short title-case labels set apart; each
+    label's left edge starts a column; the rows below keep to those columns; a row's cells
+    may wrap over several lines, and a wider gap than a wrap's starts the next row."""
+    words = [w for w in page.extract_words() if not any(_inside(w, box) for box in taken)]
+    rows = _group_rows(words)
+    tables = []
+    i = 0
+    while i < len(rows):
+        starts = _header_starts(rows[i])
+        if not starts:
+            i += 1
+            continue
+        body: list[list[dict]] = []
+        j = i + 1
+        while j < len(rows):
+            row = _within(rows[j], starts)
+            j += 1
+            if not row:
+                continue  # a line of the page's other column, level with the table
+            previous = body[-1] if body else rows[i]
+            if row[0]["top"] - previous[0]["bottom"] > 30 or row[0]["x0"] < starts[0] - 4:
+                j -= 1
+                break
+            if any(w["x0"] < b - 3 < w["x1"] for w in row for b in starts[1:]) or not _aligned(row, starts):
+                j -= 1
+                break  # a word runs across a column edge, or a line starts off the columns: prose
+            body.append(row)
+        firsts = sum(any(w["x0"] < starts[1] - 3 for w in r) for r in body)
+        if len(body) >= 3 and firsts >= 2 and all(any(w["x0"] >= starts[-1] - 3 for w in r) or len(r) <= 4 for r in body):
+            table = _text_grid(rows[i], body, starts, number, [w["text"] for w in words])
+            if table:
+                tables.append(table)
+            i = j
+        else:
+            i += 1
+    return tables
+
+
+def _within(row, starts) -> list[dict]:
+    """The row's words up to a wide gap right of the last column's start (past it lies the
+    page's other column)."""
+    kept: list[dict] = []
+    for w in row:
+        if kept and w["x0"] > starts[-1] + 4 and w["x0"] - kept[-1]["x1"] > 40:
+            break
+        if not kept and w["x0"] > starts[-1] + 40:
+            return []
+        kept.append(w)
+    return kept
+
+
+def _aligned(row, starts) -> bool:
+    """Each column's first word starts at the column's left edge (cells are left-aligned)."""
+    for k, start in enumerate(starts):
+        end = starts[k + 1] - 3 if k + 1 < len(starts) else float("inf")
+        cell = [w for w in row if start - 4 <= w["x0"] < end]
+        if cell and abs(cell[0]["x0"] - start) > 4:
+            return False
+    return True
+
+
+def _header_starts(row) -> list[float]:
+    """The left edges of a header row's labels: two or three short labels far apart."""
+    phrases = _phrases(row)
+    if not 2 <= len(phrases) <= 3 or len(row) > 5:
+        return []
+    if not all(_HEADER_WORD.match(w["text"]) for w in row) or not row[0]["text"][0].isupper():
+        return []
+    gaps = [b[0]["x0"] - a[-1]["x1"] for a, b in zip(phrases, phrases[1:])]
+    if min(gaps) < 30:
+        return []
+    return [p[0]["x0"] for p in phrases]
+
+
+def _join_cell(lines: list[str], vocabulary: set[str]) -> str:
+    """A cell's wrapped lines as one; a hyphen after an abbreviation or a number at a line's
+    end is the word's own ('NICE-recommended', '10-11'), other line-end hyphens as the
+    document's words decide."""
+    out: list[str] = []
+    for line in lines:
+        if out and re.search(r"(?:\b[A-Z]{2,}|\d)-$", out[-1]) and line:
+            out[-1] = out[-1] + line
+        else:
+            out.append(line)
+    return join_broken_lines(out, vocabulary)
+
+
+def _text_grid(header, body, starts, number: int, page_words: list[str] = ()) -> Table | None:
+    steps = [b[0]["top"] - a[0]["top"] for a, b in zip(body, body[1:])]
+    height = statistics.median(w["bottom"] - w["top"] for r in body for w in r)
+    groups: list[list[list[dict]]] = []
+    for k, row in enumerate(body):
+        if k and steps[k - 1] <= 1.45 * height:  # a wrapped line; a row's gap is wider
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+
+    def column(word) -> int:
+        return max(k for k, b in enumerate(starts) if word["x0"] >= b - 3 or k == 0)
+
+    vocabulary = {w.lower() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", " ".join(page_words))}
+    vocabulary |= {part for w in vocabulary for part in w.split("-")}
+    grid = [[" ".join(w["text"] for w in _phrases(header)[k]) for k in range(len(starts))]]
+    for group in groups:
+        lines = [[" ".join(w["text"] for w in row if column(w) == k) for row in group] for k in range(len(starts))]
+        grid.append([_join_cell(cell, vocabulary) for cell in lines])
+    rows = [header] + body
+    x0 = min(w["x0"] for r in rows for w in r)
+    x1 = max(w["x1"] for r in rows for w in r)
+    return Table(rows=grid, page=number, pages=[number] * len(grid),
+                 bbox=(x0, header[0]["top"], x1, max(w["bottom"] for w in body[-1])), source="columns")
+
+
+def _inside(word, box) -> bool:
     x0, top, x1, bottom = box
     return bool(word["x0"] >= x0 - 1 and word["x1"] <= x1 + 1
                 and word["top"] >= top - 1 and word["bottom"] <= bottom + 1)
@@ -272,11 +392,56 @@ def _header_rows(rows: list[list[dict[str, Any]]], start: int,
     return head
 
 
-def _grid(head: list[list[dict[str, Any]]], body: list[list[dict[str, Any]]], columns: list[list[float]],
-          number: int) -> Table | None:
+def _phrases(row) -> list[list[dict]]:
+    """Words of a header row grouped into phrases: words closer than a wide space."""
+    phrases: list[list[dict]] = []
+    for w in row:
+        if phrases and w["x0"] - phrases[-1][-1]["x1"] < 6:
+            phrases[-1].append(w)
+        else:
+            phrases.append([w])
+    return phrases
+
+
+def _group_columns(phrase, phrases, columns) -> list[int]:
+    """The amount columns a group label above the header heads ('Year to date', 'Forecast'):
+    those whose centre is nearer this label's centre than any other label's."""
+    def centre(p) -> float:
+        return (p[0]["x0"] + p[-1]["x1"]) / 2
+
+    return [k + 1 for k, (c0, c1) in enumerate(columns)
+            if min(phrases, key=lambda p: abs(centre(p) - (c0 + c1) / 2)) is phrase]
+
+
+def _header_column(phrase, columns) -> int:
+    """The column a header phrase heads: the amount column it overlaps most (headers are
+    often right-aligned over their figures and wider than them), else the label column."""
+    x0, x1 = phrase[0]["x0"], phrase[-1]["x1"]
+    if x1 < columns[0][0] - 5:
+        return 0
+    overlaps = [min(x1, c1) - max(x0, c0 - 10) for c0, c1 in columns]
+    best = max(range(len(columns)), key=lambda k: overlaps[k])
+    if overlaps[best] > 0:
+        return best + 1
+    return min(range(len(columns)), key=lambda k: abs(columns[k][1] - x1)) + 1
+
+
+def _grid(head, body, columns, number: int) -> Table | None:
     grid: list[list[str]] = []
+    lost = [f"'{w['text']}' straddles two columns, its row may be wrong" for row in body for w in row
+            if _column_of(w, columns) < 0]
     for index, row in enumerate(head + body):
         cells = [""] * (len(columns) + 1)
+        if index < len(head):
+            phrases = _phrases(row)
+            groups = index < len(head) - 1 and len(phrases) < len(columns) and all(
+                p[0]["x0"] > columns[0][0] - 25 for p in phrases)
+            for phrase in phrases:
+                text = " ".join(w["text"] for w in phrase)
+                for k in (_group_columns(phrase, phrases, columns) if groups else [_header_column(phrase, columns)]):
+                    cells[k] = f"{cells[k]} {text}".strip()
+            grid.append(cells)
+            continue
         for w in row:
             k = max(_column_of(w, columns), 0)
             cells[k] = f"{cells[k]} {w['text']}".strip()
@@ -292,7 +457,8 @@ def _grid(head: list[list[dict[str, Any]]], body: list[list[dict[str, Any]]], co
     x0 = min(w["x0"] for r in rows for w in r)
     x1 = max(w["x1"] for r in rows for w in r)
     top, bottom = rows[0][0]["top"], max(w["bottom"] for w in rows[-1])
-    return Table(rows=grid, page=number, pages=[number] * len(grid), bbox=(x0, top, x1, bottom), source="whitespace")
+    return Table(rows=grid, page=number, pages=[number] * len(grid), bbox=(x0, top, x1, bottom), source="whitespace",
+                 lost=lost)
 
 
 # ---------------------------------------------------------------- assembly
@@ -457,6 +623,7 @@ def _join_continued_tables(doc: Document) -> None:
                 rows, pages = rows[1:], pages[1:]
             last.rows.extend(rows)
             last.pages.extend(pages)
+            last.lost.extend(table.lost)
             continue
         joined.append(table)
     doc.tables = joined
