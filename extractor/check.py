@@ -16,7 +16,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from .normalise import fold
-from .schema import INTEGER_COLUMNS, KEYS, TABLES
+from .schema import INTEGER_COLUMNS, KEYS, NUMBER_COLUMNS, TABLES
 
 ACHIEVEMENT_SIMILARITY = 0.9
 
@@ -85,7 +85,7 @@ def _key(row: dict, table: str, columns: list[str], by_code: bool) -> tuple:
 
 
 def _same(column: str, a: str, b: str, abs_tol: float, rel_tol: float) -> bool:
-    if column in INTEGER_COLUMNS or column.endswith("_gbp"):
+    if column in INTEGER_COLUMNS or column in NUMBER_COLUMNS or column.endswith("_gbp"):
         try:
             x, y = float(a), float(b)
             return math.isclose(x, y, abs_tol=abs_tol, rel_tol=rel_tol)

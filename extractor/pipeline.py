@@ -23,6 +23,7 @@ from .output import is_results_folder
 from .patterns import Patterns
 from .rules import apply
 from .rules.context import Context
+from .rules.segments import merge_segments
 from .schema import KEYS, RECORD_TABLES, TABLES
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
     records["budgets"] = dedupe(records["budgets"], "budgets")
     records["indicators"] = dedupe(records["indicators"], "indicators")
     records["achievements"] = dedupe(records["achievements"], "achievements")
+    records["segments"] = merge_segments(records["segments"])
     messages = doc.notes + ctx.messages
     if not any(records.values()):
         messages.append(NOTHING_FOUND)
