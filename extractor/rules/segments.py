@@ -24,7 +24,8 @@ from .context import SENTENCE_END, Context
 from .statements import _published_in_text
 
 _QUOTED = re.compile(r"[“\"][^”\"]{30,}(?:[”\"]|$)")
-_CLAUSE = re.compile(r"[;:]|,\s+(?=(?:and|but|while|whereas|although|though)\b)|\s+but\s+")
+_CLAUSE = re.compile(r"[;:]|,\s+(?=(?:and|but|while|whereas|although|though)\b)|\s+but\s+|"
+                     r"\s+and\s+(?=(?:would|could|might|may|will|should|is|was|are|were|has|had|have|it|we)\b)")
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
 _MONTHS = "january february march april may june july august september october november december".split()
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
@@ -235,23 +236,21 @@ def _read_sentence(reader: SegmentReader, index: int, page: int | None, offset: 
         if mention.kind == "score" and last is not None:
             last["score"] = mention.value  # 'ranked 12th of 134 trusts, with an average metric score of 2.1'
             continue
-        subject = _subject(reader, parts, mention)
-        if not subject:
-            continue
         period = _period_for(reader, sentence, periods, mention, index, mentions)
-        row = rows.setdefault(f"{subject}|{period}", {"organisation": subject, "period": period})
-        if mention.kind == "segment" and not row.get("segment"):
-            row["segment"] = mention.value
-            row["previous_segment"] = _previous_segment(reader, mentions, mention, sentence, clause)
-        elif mention.kind == "rank" and not row.get("rank"):
-            row["rank"] = mention.value
-            row["previous_rank"] = next((m.value for m in mentions if m.kind == "previous_rank"
-                                         and clause[0] <= m.start < clause[1]), None)
-        elif mention.kind == "score":
-            row["score"] = mention.value
-        row.setdefault("at", offset + mention.start)
-        row["clause"] = f"{row.get('clause', '')} {sentence[clause[0]: clause[1]]}"
-        last = row
+        for subject in _subjects(reader, sentence, parts, mention):
+            row = rows.setdefault(f"{subject}|{period}", {"organisation": subject, "period": period})
+            if mention.kind == "segment" and not row.get("segment"):
+                row["segment"] = mention.value
+                row["previous_segment"] = _previous_segment(reader, mentions, mention, sentence, clause)
+            elif mention.kind == "rank" and not row.get("rank"):
+                row["rank"] = mention.value
+                row["previous_rank"] = next((m.value for m in mentions if m.kind == "previous_rank"
+                                             and clause[0] <= m.start < clause[1]), None)
+            elif mention.kind == "score":
+                row["score"] = mention.value
+            row.setdefault("at", offset + mention.start)
+            row["clause"] = f"{row.get('clause', '')} {sentence[clause[0]: clause[1]]}"
+            last = row
     peer = reader.peer_group(sentence) or reader.last_peer
     reader.last_peer = peer
     for row in rows.values():
@@ -309,20 +308,26 @@ def _clause(sentence: str, pos: int) -> tuple[int, int]:
     return first, last
 
 
-def _subject(reader: SegmentReader, parts: list[Mention], mention: Mention) -> str:
-    """The organisation a mention is about: the nearest subject before it; a reference
-    ('the trust', 'we') stands for the last organisation named; another body gives none."""
+def _subjects(reader: SegmentReader, sentence: str, parts: list[Mention], mention: Mention) -> list[str]:
+    """The organisations a mention is about: the nearest subject before it, with the names listed
+    with it ('A, B and C are all in segment 2'); a reference ('the trust', 'we') stands for the
+    last organisation named; another body gives none."""
     before = [p for p in parts if p.end <= mention.start]
     if not before:
-        after = [p for p in parts if p.start >= mention.end and p.kind == "org"]
-        return str(after[0].value) if mention.kind == "rank" and after and after[0].start - mention.end < 4 else ""
+        return []
     subject = before[-1]
-    if subject.kind == "org":
-        return str(subject.value)
     if subject.kind == "other":
-        return ""
-    earlier = [p for p in before if p.kind == "org"]
-    return str(earlier[-1].value) if earlier else reader.last_org
+        return []
+    if subject.kind == "ref":
+        earlier = [p for p in before if p.kind == "org"]
+        return [str(earlier[-1].value) if earlier else reader.last_org] if earlier or reader.last_org else []
+    names = [str(subject.value)]
+    at = len(before) - 1
+    while at > 0 and before[at - 1].kind == "org" and re.fullmatch(
+            r"\s*,?\s*(?:and\s+)?", sentence[before[at - 1].end: before[at].start]):
+        at -= 1
+        names.insert(0, str(before[at].value))
+    return names
 
 
 def _period_for(reader: SegmentReader, sentence: str, periods: list[tuple[int, int, str]], mention: Mention,
@@ -349,6 +354,9 @@ def _previous_segment(reader: SegmentReader, mentions: list[Mention], mention: M
     earlier = [m for m in mentions if m.kind == "previous" and clause[0] <= m.start < clause[1]]
     if earlier:
         return int(earlier[0].value)
+    before = [m for m in mentions if m.kind in ("previous", "segment") and m.end <= mention.start]
+    if before and before[-1].kind == "previous":  # 'left the Recovery Support Programme and is now in segment 3'
+        return int(before[-1].value)
     if any(u.search(sentence[clause[0]: clause[1]]) for u in reader.unchanged):
         return int(mention.value)
     return None
