@@ -487,7 +487,34 @@ def _document_org(reader: SegmentReader) -> str:
 
 
 def merge_segments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per organisation, framework and period; later statements fill gaps."""
+    """One row per organisation, framework and period; later statements fill gaps; a segment
+    stated for the quarter (or year) before is the previous segment of a row that states none."""
+    merged = _merge(rows)
+    by_period = {(normalise.fold(r["organisation"]), r["period"]): r for r in merged if r["segment"] not in ("", None)}
+    for row in merged:
+        if row["segment"] in ("", None) or row["previous_segment"] not in ("", None):
+            continue
+        before = by_period.get((normalise.fold(row["organisation"]), _period_before(row["period"])))
+        if before is not None:
+            row["previous_segment"] = before["segment"]
+            segment, previous = int(row["segment"]), int(before["segment"])
+            row["direction"] = "improved" if segment < previous else "declined" if segment > previous else "unchanged"
+    return merged
+
+
+def _period_before(period: str) -> str:
+    """``2025/26 Q2`` -> ``2025/26 Q1``, ``2025/26 Q1`` -> ``2024/25 Q4``, ``2022/23`` -> ``2021/22``."""
+    m = re.fullmatch(r"(\d{4})/\d{2}(?: Q([1-4]))?", period)
+    if not m:
+        return ""
+    year, quarter = int(m.group(1)), int(m.group(2) or 0)
+    if quarter > 1:
+        return f"{year}/{(year + 1) % 100:02d} Q{quarter - 1}"
+    suffix = " Q4" if quarter else ""
+    return f"{year - 1}/{year % 100:02d}{suffix}"
+
+
+def _merge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     merged: dict[tuple[str, ...], dict[str, Any]] = {}
     for row in rows:
         key = (normalise.fold(row["organisation"]), row["framework"], row["period"])
