@@ -207,11 +207,12 @@ def _read_sentence(reader: SegmentReader, index: int, page: int | None, offset: 
     ctx = reader.ctx
     framework = reader.framework(sentence)
     periods = quarter_periods(sentence)
+    cued = any(c.search(sentence) for c in reader.cues)
     for _, _, period in periods:
-        if not period.startswith("Q"):
+        if not period.startswith("Q") and (cued or " Q" in period):  # not '2024/25 financial plan' in passing
             reader.last_period = period
     named = reader.names(sentence)
-    if not any(c.search(sentence) for c in reader.cues) or any(g.search(sentence) for g in reader.guards):
+    if not cued or any(g.search(sentence) for g in reader.guards):
         reader.last_framework = framework or reader.last_framework
         if named:
             reader.last_org = named[-1].value
@@ -257,7 +258,7 @@ def _read_sentence(reader: SegmentReader, index: int, page: int | None, offset: 
         if not row.get("segment") and not row.get("rank"):
             continue
         _emit(reader, reader.rule, page, sentence.strip(), ctx.at_line(index, row["at"]), row,
-              framework or reader.last_framework, peer if row.get("rank") else "")
+              framework, peer if row.get("rank") else "")
     reader.last_framework = framework or reader.last_framework
     if named:
         reader.last_org = named[-1].value
@@ -379,8 +380,8 @@ def _direction(reader: SegmentReader, row: dict[str, Any]) -> str:
 def _emit(reader: SegmentReader, rule: AnyRule, page: int | None, evidence: str, at: float, row: dict[str, Any],
           framework: str, peer: str) -> None:
     period = row.get("period", "")
-    if not framework:
-        framework = "SOF" if period.startswith("2021/22") else "NHS OF"
+    if not framework:  # not named with the statement: the year decides, else the framework named last
+        framework = ("SOF" if period.startswith("2021/22") else "NHS OF") if period else (reader.last_framework or "NHS OF")
     rank, rank_of = row.get("rank") or (None, None)
     organisation = normalise.clean(row["organisation"]).rstrip(",.;:")
     reader.ctx.emit(
