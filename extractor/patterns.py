@@ -268,6 +268,8 @@ class SegmentStatement(RuleBase):
     unchanged: list[str] = Field(default_factory=list, description="a segment kept: the previous segment is the same")
     rank: list[str] = Field(default_factory=list, description="a rank, groups 'rank' and optional 'rank_of'")
     previous_rank: list[str] = Field(default_factory=list, description="an earlier rank, group 'previous_rank'")
+    rank_context: list[str] = Field(default_factory=list,
+                                    description="a rank counts only where one of these matches its sentence or the lines before")
     score: list[str] = Field(default_factory=list, description="an average metric score, group 'score'")
     movement: dict[SEGMENT_MOVES, list[str]] = Field(default_factory=dict, description="words that state a move")
     frameworks: dict[str, list[str]] = Field(default_factory=dict, description="framework -> how documents name it")

@@ -81,6 +81,7 @@ class SegmentReader:
         self.rank = [compile_(p) for p in data.rank]
         self.previous_rank = [compile_(p) for p in data.previous_rank]
         self.score = [compile_(p) for p in data.score]
+        self.rank_context = [compile_(p) for p in data.rank_context]
         self.movement = {k: [compile_(p) for p in v] for k, v in data.movement.items()}
         self.frameworks = {k: [compile_(p) for p in v] for k, v in data.frameworks.items()}
         self.peer_groups = {k: [compile_(p) for p in v] for k, v in data.peer_groups.items()}
@@ -234,6 +235,8 @@ def _read_sentence(reader: SegmentReader, index: int, page: int | None, offset: 
         clause = _clause(sentence, mention.start)
         if any(g.search(sentence[clause[0]: clause[1]]) for g in reader.clause_guards):
             continue
+        if mention.kind == "rank" and reader.rank_context and not _about_league_tables(reader, index, sentence):
+            continue  # 'ranked 5th nationally for cancer waiting times' is another ranking
         if mention.kind == "score" and last is not None:
             last["score"] = mention.value  # 'ranked 12th of 134 trusts, with an average metric score of 2.1'
             continue
@@ -292,6 +295,12 @@ def _mentions(reader: SegmentReader, sentence: str) -> list[Mention]:
             if 1.0 <= score <= 4.0:
                 found.append(Mention("score", m.start(), m.end(), f"{score:g}"))
     return sorted(found, key=lambda p: p.start)
+
+
+def _about_league_tables(reader: SegmentReader, index: int, sentence: str) -> bool:
+    lines = reader.ctx.doc.lines
+    nearby = [sentence, reader.ctx.doc.title, *(line.text for line in lines[max(0, index - 3): index])]
+    return any(r.search(text) for r in reader.rank_context for text in nearby)
 
 
 def _overlaps(found: list[Mention], start: int, end: int) -> bool:
@@ -495,7 +504,8 @@ def merge_segments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in merged:
         if row["segment"] in ("", None) or row["previous_segment"] not in ("", None):
             continue
-        before = by_period.get((normalise.fold(row["organisation"]), _period_before(row["period"])))
+        earlier = _period_before(row["period"])
+        before = by_period.get((normalise.fold(row["organisation"]), earlier)) if earlier else None
         if before is not None:
             row["previous_segment"] = before["segment"]
             segment, previous = int(row["segment"]), int(before["segment"])
