@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from pathlib import Path
 
 from .batch import Batch, run
-from .output import FORMAT_NAMES, frame, read_tables, rows_of, sort_rows, write_tables
+from .output import FORMAT_NAMES, frame, output_lock, read_tables, rows_of, sort_rows, write_tables
 from .patterns import Patterns
 from .pipeline import FileResult, discover
 from .schema import TABLES
@@ -33,9 +34,11 @@ class Extraction:
     def __iter__(self):
         return iter(TABLES)
 
-    def write(self, folder: str | Path, format: str = "csv") -> Path:
-        """Write the tables and ``datapackage.json`` to ``folder`` (replaced atomically)."""
-        write_tables(self.tables, Path(folder), format)
+    def write(self, folder: str | Path, format: str = "csv", force: bool = False) -> Path:
+        """Write the tables and ``datapackage.json`` to ``folder`` (replaced atomically; a non-empty
+        folder this tool did not write is refused with :class:`OutputError` unless ``force``)."""
+        with output_lock(Path(folder)):
+            write_tables(self.tables, Path(folder), format, force=force)
         return Path(folder)
 
     @classmethod
@@ -93,6 +96,8 @@ def extract(path: str | Path, patterns: str | Path | None = None, jobs: int = 1,
     replace the built-in ones.  ``doc_type`` overrides classification for every file.
     ``cache`` is a folder for the per-file result cache (default: no cache).
     """
+    if not Path(path).exists():
+        raise FileNotFoundError(errno.ENOENT, "no such file or folder to extract", str(path))
     if patterns_only and patterns:
         loaded = Patterns(Path(patterns), doc_type=doc_type)
     else:

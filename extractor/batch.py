@@ -11,13 +11,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
 from .model import LoadError
 from .patterns import Patterns
-from .pipeline import FileResult, discover, process_file, read_file
+from .pipeline import FileResult, discover, process_file, read_file, screen, skipped
 from .schema import RECORD_TABLES, TABLES
 
 _worker_patterns: Patterns | None = None
@@ -78,9 +79,61 @@ def run_one(path: Path, doc_id: str, patterns: Patterns, timeout: float | None, 
             signal.signal(signal.SIGALRM, previous)
 
 
-def _init_worker(patterns: Patterns) -> None:
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so the run stops as it does on Ctrl-C."""
+
+
+def _terminated(signum, frame):
+    raise Terminated()
+
+
+def _init_worker(patterns: Patterns, parent: int | None = None) -> None:
+    """A worker leaves Ctrl-C to the parent (which stops it) and dies with the parent."""
     global _worker_patterns
     _worker_patterns = patterns
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited through fork
+    if parent is not None:
+        _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: have the kernel kill this process when its parent dies (PR_SET_PDEATHSIG)."""
+    import ctypes
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the line above ran
+        os._exit(1)
+
+
+@contextmanager
+def _workers(patterns: Patterns, jobs: int):
+    """A process pool whose workers are killed at once (not awaited) when the run is stopped:
+    Ctrl-C, SIGTERM, or the consumer of the results going away."""
+    import os
+
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(patterns, os.getpid()))
+    try:
+        yield pool
+    except Exception:
+        pool.shutdown(wait=True)
+        raise
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(1)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _work(path: Path, doc_id: str, timeout: float | None, full_scan: bool) -> FileResult:
@@ -111,7 +164,7 @@ def _pool(tasks: list[Task], patterns: Patterns, jobs: int, timeout, full_scan) 
         warm(patterns)
     left = {index: (path, doc_id) for index, path, doc_id in tasks}
     try:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(patterns,)) as pool:
+        with _workers(patterns, jobs) as pool:
             futures = {pool.submit(_work, path, doc_id, timeout, full_scan): index for index, path, doc_id in tasks}
             for future in as_completed(futures):
                 index = futures[future]
@@ -127,7 +180,7 @@ def _pool(tasks: list[Task], patterns: Patterns, jobs: int, timeout, full_scan) 
         # A worker died (a crash inside a native library, or killed from outside).  Take the
         # files left one at a time, each in a process of its own, so only the culprit fails.
         for index, (path, doc_id) in sorted(left.items()):
-            with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(patterns,)) as alone:
+            with _workers(patterns, 1) as alone:
                 try:
                     result = alone.submit(_work, path, doc_id, timeout, full_scan).result()
                 except BrokenProcessPool:
@@ -194,7 +247,14 @@ def run(
     todo = list(files) if files is not None else discover(target)
     done: list[FileResult | None] = [None] * len(todo)
     tasks: list[Task] = []
+    root = Path(target) if Path(target).is_dir() else None
     for index, (path, doc_id) in enumerate(todo):
+        reason = screen(path, root)
+        if reason:  # never opened: a FIFO would block, a link out of the folder is not ours to read
+            done[index] = skipped(doc_id, reason)
+            if on_result:
+                on_result(done[index])
+            continue
         hit = None
         if cache is not None:
             try:
@@ -214,12 +274,15 @@ def run(
         results = _local(tasks, patterns, timeout, full_scan)
     else:
         results = _pool(tasks, patterns, jobs, timeout, full_scan)
-    for index, result in results:
-        done[index] = result
-        if cache is not None:
-            cache.put(result)
-        if on_result:
-            on_result(result)
+    try:
+        for index, result in results:
+            done[index] = result
+            if cache is not None:
+                cache.put(result)
+            if on_result:
+                on_result(result)
+    finally:
+        results.close()  # on Ctrl-C here, stop the workers now, not when the generator is collected
     for result in done:
         batch.add(result)
     batch.elapsed = time.monotonic() - started

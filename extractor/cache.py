@@ -4,7 +4,8 @@ An entry's key is the file's sha256 and extension together with everything else 
 the result: the tool's version and source code, the pattern files' contents, the
 reference list and the ``--full-scan`` switch.  Change any of them and every entry misses.
 Entries are JSON files written atomically, so parallel writers and interrupted
-runs never leave a half entry behind.
+runs never leave a half entry behind; each starts with the sha256 of its JSON, checked on
+every read, so a damaged entry is a miss, never a wrong result.
 """
 
 from __future__ import annotations
@@ -65,8 +66,14 @@ class Cache:
 
     def get(self, sha256: str, doc_id: str) -> FileResult | None:
         """The stored result of a file with this content, relabelled with ``doc_id``; None on a miss."""
+        path = self._path(sha256, doc_id)
         try:
-            stored = json.loads(self._path(sha256, doc_id).read_text(encoding="utf-8"))
+            digest, _, payload = path.read_bytes().partition(b"\n")
+            if hashlib.sha256(payload).hexdigest().encode() != digest:  # damaged or tampered: extract again
+                if path.exists():
+                    path.unlink()
+                return None
+            stored = json.loads(payload)
             result = FileResult(
                 document=stored["document"],
                 records=stored["records"],
@@ -94,8 +101,9 @@ class Cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(prefix=".entry-", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh, ensure_ascii=False)
+            payload = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
             os.replace(temp, path)
         except OSError:  # a cache that cannot be written only costs time
             pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from functools import wraps
 from pathlib import Path
@@ -23,10 +24,12 @@ def patterns_option(fn):
                   help="A folder of pattern files to use instead of the built-in ones.")
     @click.option("--type", "doc_type", default=None, metavar="TYPE",
                   help="Treat every document as this type instead of classifying it (see `nhs-extract types`).")
+    @click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+                  help="Scanned PDFs: read them with Tesseract when it is installed (auto), for every PDF, or never.")
     @wraps(fn)
-    def wrapper(*args, extra=(), only=None, doc_type=None, **kwargs):
+    def wrapper(*args, extra=(), only=None, doc_type=None, ocr="auto", **kwargs):
         try:
-            kwargs["patterns"] = Patterns(only, extra=extra, doc_type=doc_type)
+            kwargs["patterns"] = Patterns(only, extra=extra, doc_type=doc_type, ocr=ocr)
         except PatternFileError as exc:
             click.echo(f"Error: pattern files cannot be used:\n{exc}", err=True)
             sys.exit(EXIT_USAGE)
@@ -59,58 +62,106 @@ def cli() -> None:
               help="Run the files on this Dask scheduler (e.g. tcp://host:8786; needs the [dask] extra).")
 @click.option("--check", "golden", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="After extracting, compare with this golden folder; exit with the check's code.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary (also the default when stdout is not a terminal).")
-@click.option("--verbose", "-v", is_flag=True, help="Log each file's type, score and the rules that fired, and the summary.")
+@click.option("--min-f1", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+              help="With --check: exit 1 when any table's F1 is below this.")
+@click.option("--min-fields", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+              help="With --check: exit 1 when any table's field accuracy is below this.")
+@click.option("--force", is_flag=True, help="Replace --out even when it holds files this tool did not write.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (stated totals that disagree, skipped files).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary.")
+@click.option("--verbose", "-v", is_flag=True, help="Log each file's type, score and the rules that fired.")
 @patterns_option
-def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache, scheduler, golden, quiet, verbose,
-            patterns):
+def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache, scheduler, golden, min_f1, min_fields,
+            force, strict, quiet, verbose, patterns):
     """Extract every file under INPUT (a file or a folder, walked recursively) into --out.
 
-    Exit code 0 when every file is ok, 1 when any is partial, needs_ocr or failed.
+    Exit code 0 when every file is ok or skipped (warnings too, unless --strict), 1 when any is
+    partial, needs_ocr or failed, 2 on a usage error or an output folder that cannot be written.
     """
     from .api import run_batch
+    from .batch import Terminated, _terminated
     from .cache import Cache, default_folder
-    from .output import replaceable, write_tables
+    from .output import OutputError, output_lock, replaceable, write_tables
 
     if fmt == "parquet" and not _importable("pyarrow"):
-        raise click.UsageError("--format parquet needs pyarrow: pip install 'nhs-extract[parquet]'")
+        fail("--format parquet needs pyarrow: pip install 'nhs-extract[parquet]'")
     if scheduler and not _importable("distributed"):
-        raise click.UsageError("--scheduler needs dask.distributed: pip install 'nhs-extract[dask]'")
+        fail("--scheduler needs dask.distributed: pip install 'nhs-extract[dask]'")
     if golden and fmt != "csv":
-        raise click.UsageError("--check compares CSV output: leave out --format or run check on a CSV run")
+        fail("--check compares CSV output: leave out --format or run check on a CSV run")
     source, target = input_path.resolve(), out.resolve()
     if target == source or target in source.parents:
-        raise click.UsageError(f"--out {out} would replace the folder being read: choose another output folder")
-    if not replaceable(out):
-        raise click.UsageError(f"--out {out} exists and holds files this tool did not write: choose another folder")
+        fail(f"--out {out} would replace the folder being read: choose another output folder")
+    if (out.exists() or out.is_symlink()) and (out.is_symlink() or not out.is_dir()):
+        fail(f"--out {out} is a {'link' if out.is_symlink() else 'file'}, not a folder: choose a folder")
+    if not replaceable(out, force):
+        fail(f"--out {out} exists and holds files this tool did not write: choose another folder, or --force to replace it")
     cache = None if no_cache else Cache(cache_dir or default_folder(), patterns, full_scan)
     jobs = jobs or os.cpu_count() or 1
-    interactive = sys.stdout.isatty()  # piped or redirected: no bar and no summary unless --verbose
+    previous = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
     try:
-        batch = run_batch(input_path, patterns, jobs=jobs, timeout=timeout or None, full_scan=full_scan,
-                          progress=not quiet and interactive and sys.stderr.isatty(), verbose=verbose, cache=cache,
-                          scheduler=scheduler)
-    except (OSError, TimeoutError) as exc:
-        if not scheduler:
-            raise
-        click.echo(f"Error: cannot use the Dask scheduler at {scheduler} ({exc}): check the address", err=True)
-        sys.exit(EXIT_USAGE)
-    write_tables(batch.tables, out, fmt)
-    if verbose or (interactive and not quiet):
-        statuses = batch.statuses()
-        rows = ", ".join(f"{t} {len(r)}" for t, r in batch.tables.items() if t != "documents")
-        cached = f" ({batch.cached} from cache)" if batch.cached else ""
-        click.echo(
-            f"{len(batch.results)} files{cached}, {batch.pages} pages in {batch.elapsed:.1f} s: "
-            + ", ".join(f"{statuses.get(s, 0)} {s}" for s in ("ok", "partial", "needs_ocr", "failed"))
-            + f"; rows: {rows}; written to {out}",
-            err=True,
-        )
+        with output_lock(out):
+            try:
+                batch = run_batch(input_path, patterns, jobs=jobs, timeout=timeout or None, full_scan=full_scan,
+                                  progress=not quiet and sys.stdout.isatty() and sys.stderr.isatty(),
+                                  verbose=verbose, cache=cache, scheduler=scheduler)
+            except (OSError, TimeoutError) as exc:
+                if scheduler:
+                    fail(f"cannot use the Dask scheduler at {scheduler} ({exc}): check the address")
+                fail(f"cannot read {input_path} ({getattr(exc, 'strerror', None) or exc}): check that it is readable")
+            write_tables(batch.tables, out, fmt, force=force)
+    except OutputError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {out} ({exc.strerror or exc}): check the folder's permissions and free space; "
+             "any previous output there is unchanged")
+    except (KeyboardInterrupt, Terminated) as exc:
+        signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
+        click.echo(f"Stopped by {signal.Signals(signum).name}: {out} was left whole (no half-written output)", err=True)
+        sys.exit(128 + signum)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if not quiet:
+        click.echo(summary(batch, out), err=True)
     if golden:
         from .check import run_check
 
-        sys.exit(run_check(out, golden, fmt="text", min_f1=1.0, min_fields=0.0))
-    sys.exit(EXIT_OK if all(r["status"] == "ok" for r in batch.tables["documents"]) else EXIT_NOT_OK)
+        sys.exit(run_check(out, golden, fmt="text", min_f1=min_f1, min_fields=min_fields))
+    documents = batch.tables["documents"]
+    if any(r["status"] not in ("ok", "skipped") for r in documents):
+        sys.exit(EXIT_NOT_OK)
+    warned = any(r["status"] == "skipped" or r["message"] for r in documents)
+    sys.exit(EXIT_NOT_OK if strict and warned else EXIT_OK)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def fail(message: str):
+    """A usage error or unusable input: one line on stderr, exit 2."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def summary(batch, out: Path) -> str:
+    """One line: files by status, rows by table, where the output went, and what to do next."""
+    from .schema import STATUSES
+
+    statuses = batch.statuses()
+    rows = ", ".join(f"{t} {len(r)}" for t, r in batch.tables.items() if t != "documents")
+    cached = f" ({batch.cached} from cache)" if batch.cached else ""
+    advice = []
+    if statuses.get("needs_ocr"):
+        advice.append("needs_ocr files are scans: run them through OCR (e.g. ocrmypdf) and extract again")
+    if statuses.get("failed") or statuses.get("partial") or statuses.get("skipped"):
+        advice.append("see the message column of documents.csv for why each file was not ok")
+    return (f"{len(batch.results)} files{cached}, {batch.pages} pages in {batch.elapsed:.1f} s: "
+            + ", ".join(f"{statuses.get(s, 0)} {s}" for s in STATUSES)
+            + f"; rows: {rows}; written to {out}" + "".join(f"; {a}" for a in advice))
 
 
 def _importable(module: str) -> bool:
@@ -142,9 +193,12 @@ def explain(file, full_scan, images_dir, patterns):
     """Show why FILE got its document type and which rules fired on which page."""
     from .loaders import sniff
     from .model import LoadError
-    from .pipeline import process_file
+    from .pipeline import printable, process_file, read_file
 
-    data = file.read_bytes()
+    try:
+        data = read_file(file)  # never blocks on a pipe; refuses what extract would skip
+    except LoadError as exc:
+        fail(f"{file}: {exc}")
     if images_dir:
         try:
             is_pdf = sniff(data) == "pdf"
@@ -152,9 +206,9 @@ def explain(file, full_scan, images_dir, patterns):
             is_pdf = False
         if not is_pdf:
             raise click.UsageError(f"--images draws PDF pages, and {file.name} is not a PDF")
-    result = process_file(file, file.name, patterns, full_scan, data)
+    result = process_file(file, printable(file.name), patterns, full_scan, data)
     doc = result.document
-    click.echo(f"{file.name}: {doc['doc_type']}  (status {doc['status']}{': ' + doc['message'] if doc['message'] else ''})")
+    click.echo(f"{doc['doc_id']}: {doc['doc_type']}  (status {doc['status']}{': ' + doc['message'] if doc['message'] else ''})")
     click.echo("\nDocument type scores:")
     for score in result.scores:
         mark = "*" if score.doc_type == doc["doc_type"] else " "
@@ -182,7 +236,7 @@ def explain(file, full_scan, images_dir, patterns):
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--min-f1", type=click.FloatRange(0, 1), default=1.0, show_default=True,
               help="Exit 1 when any table's F1 is below this.")
-@click.option("--min-fields", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+@click.option("--min-fields", type=click.FloatRange(0, 1), default=1.0, show_default=True,
               help="Exit 1 when any table's field accuracy is below this.")
 @click.option("--abs-tol", type=float, default=0.0, show_default=True, help="Numbers equal within this absolute difference.")
 @click.option("--rel-tol", type=float, default=0.0, show_default=True, help="Numbers equal within this relative difference.")
@@ -203,10 +257,13 @@ def golden():
 @golden.command("init")
 @click.argument("output", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("golden_dir", metavar="GOLDEN", type=click.Path(path_type=Path))
-def golden_init(output, golden_dir):
+@click.option("--force", is_flag=True, help="Write into GOLDEN even when it already holds files.")
+def golden_init(output, golden_dir, force):
     """Start GOLDEN from a reviewed OUTPUT folder (only the compared columns)."""
     from .check import CheckError, init_golden
 
+    if golden_dir.exists() and (not golden_dir.is_dir() or any(golden_dir.iterdir())) and not force:
+        fail(f"{golden_dir} exists and is not empty: choose a new folder, or --force to overwrite its files")
     try:
         written = init_golden(output, golden_dir)
     except CheckError as exc:

@@ -14,6 +14,8 @@ from pathlib import Path
 from .model import Document, Line, LoadError, Table
 from .normalise import clean, date, strip_bullet
 
+MAX_UNZIPPED = 256 * 2**20  # bytes a DOCX's members may unpack to
+
 EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", ".txt": "text", ".md": "text"}
 
 
@@ -22,13 +24,18 @@ def sniff(data: bytes) -> str:
     if not data.strip():
         raise LoadError("empty file: nothing to extract")
     head = data[:2048]
-    if b"%PDF" in data[:1024]:
+    if is_pdf(data):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
+            members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        except (zipfile.BadZipFile, ValueError, OSError):
             raise LoadError("corrupt zip container: re-save the file as .docx") from None
+        names = [m.filename for m in members]
+        unpacked = sum(m.file_size for m in members)
+        if unpacked > MAX_UNZIPPED:  # the sizes python's zipfile will stop at, checked before anything is read
+            raise LoadError(f"zip container unpacks to {unpacked // 2**20} MB, over the {MAX_UNZIPPED // 2**20} MB "
+                            "limit (a zip bomb?): not read", status="skipped")
         if "word/document.xml" in names:
             return "docx"
         kind = "spreadsheet" if any(n.startswith("xl/") for n in names) else "zip archive"
@@ -41,6 +48,15 @@ def sniff(data: bytes) -> str:
     if re.search(rb"<!doctype html|<html[\s>]|<body[\s>]|<(article|p|div|h1)[\s>]", lowered):
         return "html"
     return "text"
+
+
+def is_pdf(data: bytes) -> bool:
+    """The PDF signature ``%PDF-`` at the start (after a BOM or whitespace).  A file that prints
+    something else first (a tool's banner) counts only when ``%PDF-`` starts a line of its first
+    kilobyte and the file ends with ``%%EOF``: a note that mentions %PDF is text."""
+    if data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n\f\x00").startswith(b"%PDF-"):
+        return True
+    return re.search(rb"(?:^|[\r\n])%PDF-\d", data[:1024]) is not None and b"%%EOF" in data[-2048:]
 
 
 def load(path: Path, doc_id: str, data: bytes, pdf_options: dict | None = None) -> Document:
@@ -56,10 +72,26 @@ def load(path: Path, doc_id: str, data: bytes, pdf_options: dict | None = None) 
     return doc
 
 
-def load_pdf(data: bytes, doc_id: str, **options) -> Document:
+def load_pdf(data: bytes, doc_id: str, ocr: str = "auto", **options) -> Document:
+    """A PDF's text layer; a scanned PDF read by OCR (``ocr``: auto, always or never)."""
     from .pdf import load_pdf as _load_pdf  # pdf libraries load only when a PDF comes
 
-    return _load_pdf(data, doc_id, **options)
+    if ocr == "always":
+        from .ocr import available, ocr_pdf
+
+        if available():
+            return ocr_pdf(data, doc_id)
+    try:
+        return _load_pdf(data, doc_id, **options)
+    except LoadError as exc:
+        if exc.status != "needs_ocr" or "no text layer" not in str(exc) or ocr == "never":
+            raise
+        from .ocr import INSTALL_HINT, available, ocr_pdf
+
+        if not available():
+            raise LoadError(f"no text layer (scanned or image-only PDF): to read it by OCR, {INSTALL_HINT}, "
+                            "or run 'ocrmypdf in.pdf out.pdf' and extract again", status="needs_ocr") from None
+        return ocr_pdf(data, doc_id)
 
 
 # ---------------------------------------------------------------- plain text
@@ -160,17 +192,28 @@ def _looks_like_heading(text: str) -> bool:
 
 # ---------------------------------------------------------------- HTML
 
+# Page furniture, matched against whole id and class tokens and their -/_ separated words
+# ("cookie-banner", "main_nav"), never inside a word: class="research-summary" is content.
 _CHROME = re.compile(
-    r"cookie|consent|banner|alert|nav|menu|breadcrumb|related|footer|share|social|"
-    r"sidebar|skip|newsletter|promo|advert|masthead|site-header|search",
+    r"cookies?|consent|banners?|alerts?|nav|navbar|navigation|menus?|breadcrumbs?|related|footer|"
+    r"share|sharing|social|sidebar|skip|newsletter|promo|adverts?|advertisement|masthead|search|site-header",
     re.I,
 )
+_CHROME_ROLES = {"navigation", "banner", "search", "contentinfo", "complementary", "alert"}
+
+
+def _is_chrome(tag) -> bool:
+    if (tag.get("role") or "").strip().lower() in _CHROME_ROLES:
+        return True
+    tokens = (tag.get("id") or "").split() + list(tag.get("class") or [])
+    return any(_CHROME.fullmatch(t) or any(_CHROME.fullmatch(w) for w in re.split(r"[-_]", t)) for t in tokens)
 
 
 def load_html(data: bytes, doc_id: str) -> Document:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(decode(data), "lxml")
+    _cap_depth(soup)
     doc = Document(doc_id=doc_id, format="html")
     title_tag = soup.find("h1") or soup.find("title")
     doc.title = clean(title_tag.get_text(" ")) if title_tag else ""
@@ -180,16 +223,35 @@ def load_html(data: bytes, doc_id: str) -> Document:
                                    *(t.get_text(" ") for t in soup.find_all(["header", "footer"]))]))[:1000]
     for tag in soup(["script", "style", "noscript", "template", "svg", "form", "button", "nav", "footer", "aside"]):
         tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed or tag.name in ("html", "body", "main", "article"):
-            continue
-        marker = " ".join([tag.get("id") or "", " ".join(tag.get("class") or []), tag.get("role") or ""])
-        if tag.name == "header" or (marker.strip() and _CHROME.search(marker)):
+    chrome = [tag for tag in soup.find_all(True) if tag.name not in ("html", "body", "main", "article")
+              and (tag.name == "header" or _is_chrome(tag))]
+    for tag in chrome:
+        if not vars(tag).get("_decomposed"):  # not inside chrome removed already (Tag.decomposed searches the subtree)
             doc.masthead = clean(f"{doc.masthead} {tag.get_text(' ')}")[:2000]
             tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
     _html_blocks(doc, root)
     return doc
+
+
+MAX_HTML_DEPTH = 200
+
+
+def _cap_depth(soup, limit: int = MAX_HTML_DEPTH) -> None:
+    """Flatten whatever is nested deeper than ``limit`` into a paragraph of its text, so that later walks
+    up and down the tree stay linear whatever the nesting (20,000 nested divs, say)."""
+    from bs4 import Tag
+
+    stack = [(soup, 0)]
+    while stack:
+        tag, depth = stack.pop()
+        if depth >= limit:
+            text = soup.new_tag("p")
+            text.string = tag.get_text(" ")
+            tag.clear()
+            tag.append(text)
+            continue
+        stack.extend((child, depth + 1) for child in tag.contents if isinstance(child, Tag))
 
 
 def _html_published(soup) -> str:

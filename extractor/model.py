@@ -57,6 +57,7 @@ class Document:
     # (page, bbox, source) of each table found
     regions: list[tuple[int | None, tuple[float, ...], str]] = field(default_factory=list)
     masthead: str = ""  # a web page's <title>, header and footer: who published it, when the body does not say
+    partial: bool = False  # a part could not be read (the reason is in notes)
 
 
     @property

@@ -8,14 +8,25 @@ import io
 import json
 import os
 import shutil
-import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from .schema import INTEGER_COLUMNS, KEYS, NUMBER_COLUMNS, TABLES, VOCABULARIES, value_format, vocabulary
+from .schema import (
+    DESCRIPTIONS,
+    INTEGER_COLUMNS,
+    KEYS,
+    NUMBER_COLUMNS,
+    TABLE_DESCRIPTIONS,
+    TABLES,
+    VOCABULARIES,
+    value_format,
+    vocabulary,
+)
 
 FORMAT_NAMES = ("csv", "jsonl", "parquet")
 DATAPACKAGE_NAME = "nhs-assessment-extraction"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may run a cell that starts so
 _MEDIATYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
 
 
@@ -34,8 +45,26 @@ def to_csv(table: str, rows: list[dict]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(TABLES[table])
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else str(row.get(c, "")) for c in TABLES[table]])
+        writer.writerow([csv_cell(c, row.get(c)) for c in TABLES[table]])
     return buffer.getvalue()
+
+
+def csv_cell(column: str, value) -> str:
+    """A cell as CSV output writes it: a text cell that a spreadsheet would run as a formula
+    (starting =, +, -, @, tab or CR) gets a leading ', as does one whose leading 's come
+    before such a character, so that reading back (``check``, ``Extraction.read``) can drop
+    exactly one.  Numbers stay numbers; JSON Lines and Parquet keep the raw value."""
+    text = "" if value is None else str(value)
+    return "'" + text if column not in INTEGER_COLUMNS and _risky(text) else text
+
+
+def csv_value(column: str, text: str) -> str:
+    """The inverse of ``csv_cell``."""
+    return text[1:] if column not in INTEGER_COLUMNS and text[:1] == "'" and _risky(text[1:]) else text
+
+
+def _risky(text: str) -> bool:
+    return text.lstrip("'").startswith(FORMULA_STARTS)
 
 
 def _typed(column: str, value):
@@ -105,7 +134,8 @@ def datapackage(tables: dict[str, list[dict]], fmt: str = "csv") -> dict:
         fields = []
         for column in columns:
             field = {"name": column, "type": "integer" if column in INTEGER_COLUMNS else
-                     "number" if column in NUMBER_COLUMNS else "string"}
+                     "number" if column in NUMBER_COLUMNS else "string",
+                     "description": TABLE_DESCRIPTIONS.get(table, {}).get(column, DESCRIPTIONS[column])}
             if column == "published":
                 field["type"] = "date"
             constraints: dict = {}
@@ -170,6 +200,9 @@ def read_tables(folder: Path, fmt: str = "csv") -> dict:
         path = Path(folder) / f"{table}.{fmt}"
         if fmt == "csv":
             df = pd.read_csv(path, dtype=str, keep_default_na=False)
+            for column in df.columns:
+                if column in columns:
+                    df[column] = df[column].map(lambda v, c=column: csv_value(c, v))
         elif fmt == "jsonl":
             df = pd.read_json(path, lines=True, dtype=False) if path.stat().st_size else pd.DataFrame(columns=columns)
         else:
@@ -179,57 +212,169 @@ def read_tables(folder: Path, fmt: str = "csv") -> dict:
 
 
 class OutputError(Exception):
-    """An output folder this tool will not replace."""
+    """An output folder this tool will not replace or cannot write."""
 
 
-def replaceable(out: Path) -> bool:
-    """Missing, empty, or written by this tool: a folder that may be swapped for a new output."""
-    if not out.exists():
-        return True
-    if not out.is_dir():
-        return False
-    if not any(out.iterdir()):
-        return True
-    try:
-        if json.loads((out / "datapackage.json").read_text(encoding="utf-8")).get("name") == DATAPACKAGE_NAME:
-            return True
-    except (OSError, ValueError, AttributeError):
-        pass
-    return is_results_folder(out)
+MARKER = ".nhs-extract"  # names the tool and version; only a folder holding it is ours to replace
 
 
-def is_results_folder(folder: Path) -> bool:
-    """An output or golden folder of this tool: a documents.csv with our header."""
-    try:
-        with open(folder / "documents.csv", encoding="utf-8") as fh:
-            return fh.readline().startswith("doc_id,")
+def _owned(folder: Path) -> bool:
+    marker = folder / MARKER
+    try:  # a regular file only: a pipe given our marker's name would block the read
+        return marker.is_file() and marker.read_text(encoding="utf-8").startswith("nhs-extract ")
     except (OSError, UnicodeDecodeError):
         return False
 
 
-def write_tables(tables: dict[str, list[dict]], out: Path, fmt: str = "csv") -> None:
-    """Write every table (header row even when empty) and datapackage.json to ``out`` atomically.
-
-    Files go to a temporary folder beside ``out``; only when all are written is
-    the old folder moved aside and the new one renamed into place, so an
-    interrupted run leaves the previous output whole.
-    """
+def replaceable(out: Path, force: bool = False) -> bool:
+    """Missing, empty, or holding this tool's marker file (or ``force``): a folder that may be swapped."""
     out = Path(out)
-    if not replaceable(out):
-        raise OutputError(f"{out} exists and holds files this tool did not write: choose another --out folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    if not out.exists() and not out.is_symlink():
+        return True
+    if out.is_symlink() or not out.is_dir():
+        return False
+    return force or not any(out.iterdir()) or _owned(out)
+
+
+def _table_names() -> set[str]:
+    return {f"{t}.{fmt}" for t in TABLES for fmt in FORMAT_NAMES} | {"datapackage.json", MARKER}
+
+
+def is_results_folder(folder: Path) -> bool:
+    """An output or golden folder of this tool: our marker, or only table files with our documents header.
+    A folder that also holds anything else (a user's own documents.csv beside their documents) is not."""
+    folder = Path(folder)
+    if _owned(folder):
+        return True
     try:
+        names = {p.name for p in folder.iterdir()}
+        if not (folder / "documents.csv").is_file():  # never open a pipe of that name
+            return False
+        with open(folder / "documents.csv", encoding="utf-8") as fh:
+            header = fh.readline().startswith("doc_id,")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return header and names <= _table_names()
+
+
+class output_lock:
+    """A lock file beside the output folder, held for a whole run: a second run on the same
+    folder is refused instead of mixing its files with the first's."""
+
+    def __init__(self, out: Path):
+        self.out = Path(os.path.abspath(out))  # "." and "x/.." have a name and a parent
+        self.path = self.out.parent / f".{self.out.name}.lock"
+        self.fd: int | None = None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock, as before
+            return self
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise OutputError(f"another nhs-extract run is writing {self.out} (lock file {self.path}): "
+                                  "wait for it to finish or choose another --out") from None
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # not a file the previous holder removed as we opened it
+                self.fd = fd
+                return self
+            os.close(fd)
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+            os.close(self.fd)
+            self.fd = None
+
+
+@contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM that arrive inside the block take effect only after it, so a swap is
+    never cut in half.  Python runs signal handlers in the main thread, so the handlers are swapped
+    there (elsewhere the block runs as it is)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if caught:
+            handler = previous[caught[0]]
+            if callable(handler):
+                handler(caught[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(caught[0])
+
+
+def _tidy(out: Path) -> None:
+    """Leftovers of a run that was killed mid-swap: restore the previous output if it was
+    moved aside and never replaced, and remove half-written staging folders."""
+    for stale in sorted(out.parent.glob(f".{out.name}.old-*")):
+        if stale.is_dir() and not out.exists() and _owned(stale):
+            os.replace(stale, out)
+        elif stale.is_dir() and _owned(stale):
+            shutil.rmtree(stale, ignore_errors=True)
+    for stale in out.parent.glob(f".{out.name}.new-*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def write_tables(tables: dict[str, list[dict]], out: Path, fmt: str = "csv", force: bool = False) -> None:
+    """Write every table (header row even when empty), datapackage.json and the marker file to ``out``
+    atomically.  The caller holds :class:`output_lock` on ``out``.
+
+    Files go to a staging folder beside ``out`` (created 0777 less the umask); only when all are
+    written is the old folder moved aside and the new one renamed into place, with SIGINT and
+    SIGTERM held back until that is done, so an interrupted run leaves the previous output whole.
+    """
+    out = Path(os.path.abspath(out))
+    if not replaceable(out, force):
+        raise OutputError(f"{out} exists and holds files this tool did not write: choose another --out folder "
+                          "(or --force to replace it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _tidy(out)
+    tag = f"{os.getpid()}-{os.urandom(4).hex()}"
+    staging = out.parent / f".{out.name}.new-{tag}"
+    os.mkdir(staging, 0o777)
+    try:
+        (staging / MARKER).write_text(f"nhs-extract {__version__}\n", encoding="utf-8")
         for name, content in render(tables, fmt).items():
             (staging / name).write_bytes(content)
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.rmdir(old)
-            os.replace(out, old)
-        os.replace(staging, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        with _signals_held():
+            old = None
+            if out.exists() or out.is_symlink():
+                old = out.parent / f".{out.name}.old-{tag}"
+                os.replace(out, old)
+            try:
+                os.replace(staging, out)
+            except BaseException:
+                if old is not None:
+                    os.replace(old, out)
+                raise
+            if old is not None:
+                if old.is_dir() and not old.is_symlink():
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    old.unlink()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

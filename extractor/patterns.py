@@ -149,6 +149,7 @@ class RatingStatement(RuleBase):
     lead_in: list[str] = Field(default_factory=list, description="lines that introduce 'Area – Rating' items")
     history: list[str] = Field(default_factory=list, description="a 'Year Rating Year Rating' history header")
     not_ratings: list[str] = Field(default_factory=list, description="a rating word used as a plain adjective")
+    not_areas: list[str] = Field(default_factory=list, description="after a rating: what it rates is not the CCG")
     engagement: str = Field("", description="a colour rates engagement only where this matches nearby")
 
 
@@ -338,9 +339,10 @@ class Patterns:
     the pattern files or folders given; compiled once."""
 
     def __init__(self, folder: Path | str | None = None, extra: Iterable[Path | str] = (),
-                 doc_type: str | None = None):
+                 doc_type: str | None = None, ocr: str = "auto"):
         self.folder = Path(folder) if folder else builtin_folder()
-        self.forced_type = doc_type or ""
+        self.forced_type = doc_type or ""  # run settings travel with the rules to every worker and the cache key
+        self.ocr = ocr
         self.sources = [self.folder, *[Path(p) for p in extra]]
         errors: list[str] = []
         files: list[Path] = []
@@ -509,7 +511,7 @@ class Patterns:
 
     @property
     def fingerprint(self) -> str:
-        digest = hashlib.sha256(self.forced_type.encode())
+        digest = hashlib.sha256(f"{self.forced_type}|ocr={self.ocr}".encode())
         for path in [builtin_folder() / "_vocabulary.yml", *self.files]:
             if path.exists():
                 digest.update(path.name.encode() + path.read_bytes())

@@ -59,7 +59,7 @@ def load_pdf(data: bytes, doc_id: str, table_pages: TablePages | None = None) ->
             status="needs_ocr",
         )
     wanted = table_pages(doc.fast_text) if table_pages else set(range(1, (doc.pages or 0) + 1))
-    tables = _find_tables(data, sorted(wanted)) if wanted else []
+    tables = _find_tables(data, sorted(wanted), doc) if wanted else []
     doc.regions = [(t.page, tuple(round(v, 1) for v in t.bbox), t.source) for t in tables if t.bbox]
     _assemble(doc, raws, tables)
     return doc
@@ -139,7 +139,9 @@ def _page_lines(text_page: pdfium.PdfTextPage, text: str, page: int, height: flo
 
 # ---------------------------------------------------------------- pass 2: pdfplumber tables
 
-def _find_tables(data: bytes, pages: list[int]) -> list[Table]:
+def _find_tables(data: bytes, pages: list[int], doc: Document | None = None) -> list[Table]:
+    """The tables of ``pages``.  A page whose analysis crashes loses its tables, never the
+    document: the document becomes partial and its message names the page."""
     import pdfplumber
 
     found: list[Table] = []
@@ -154,8 +156,15 @@ def _find_tables(data: bytes, pages: list[int]) -> list[Table]:
                     rows = [[join_broken_lines(c.split("\n")) if c else "" for c in row] for row in t.extract()]
                     found.append(Table(rows=rows, page=number, pages=[number] * len(rows), bbox=t.bbox, source="ruled"))
                 found.extend(_whitespace_tables(page, number, [t.bbox for t in ruled]))
+            except MemoryError:
+                raise  # the run's limit, not the file's fault: the file fails and is not cached
             except Exception as exc:  # a malformed page loses its tables, never the document
-                log.warning("page %s: table analysis failed (%s)", number, exc)
+                name = doc.doc_id if doc else "PDF"
+                log.warning("%s: reading the tables of page %s failed (%s: %s)", name, number, type(exc).__name__, exc)
+                if doc is not None:
+                    doc.partial = True
+                    doc.notes.append(f"the tables of page {number} could not be read ({type(exc).__name__}): "
+                                     "rows from them are missing; check the page")
             finally:
                 page.close()
     return found

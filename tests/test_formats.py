@@ -28,7 +28,7 @@ def test_every_format_reads_back_to_the_same_frames(extraction, tmp_path, fmt):
     if fmt == "parquet":
         pytest.importorskip("pyarrow")
     folder = extraction.write(tmp_path / fmt, format=fmt)
-    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{t}.{fmt}" for t in TABLES] + ["datapackage.json"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{t}.{fmt}" for t in TABLES] + [".nhs-extract", "datapackage.json"])
     back = Extraction.read(folder, format=fmt)
     for table in TABLES:
         pd.testing.assert_frame_equal(back[table], extraction[table], check_categorical=True)
@@ -40,7 +40,7 @@ def test_cli_format_matches_csv(tmp_path):
     for fmt in ("csv", "jsonl"):
         result = runner.invoke(cli, ["extract", str(ROOT / "corpus" / "board_paper"), "--out", str(tmp_path / fmt),
                                      "--format", fmt, "-q", "--no-cache"])
-        assert result.exit_code == 1, result.output  # the board paper's wrong variance makes it partial
+        assert result.exit_code == 0, result.output  # the board paper's wrong variance is a warning
     csv_rows = Extraction.read(tmp_path / "csv")
     jsonl_rows = Extraction.read(tmp_path / "jsonl", format="jsonl")
     assert csv_rows.tables == jsonl_rows.tables

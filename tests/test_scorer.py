@@ -19,7 +19,7 @@ from .conftest import ROOT
 EXACT_KEYS = {
     "documents": ["doc_id"],
     "rating_counts": ["doc_id", "period", "assessment", "previous_rating", "rating"],
-    "budgets": ["doc_id", "organisation", "period", "budget_line"],
+    "budgets": ["doc_id", "org", "period", "budget_line"],  # org: org_code, or the name where there is none
     "indicators": ["doc_id", "indicator"],
 }
 
@@ -40,12 +40,16 @@ def score(output: str, golden: str, table: str) -> tuple[float, float, float, fl
     for frame in (gold, out):
         for column in columns:
             frame[column] = frame[column].map(norm)
+        if "org_code" in columns:
+            frame["org"] = frame["org_code"].where(frame["org_code"] != "", "name: " + frame["organisation"])
+    if "org_code" in columns:
+        columns = columns + ["org"]
     merged = gold[columns].merge(out[columns], on=keys, how="inner", suffixes=("_g", "_o"))
     matched = len(merged)
     precision = matched / len(out) if len(out) else 1.0
     recall = matched / len(gold) if len(gold) else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    others = [c for c in columns if c not in keys]
+    others = [c for c in columns if c not in keys and c != "org"]
     fields = sum((merged[f"{c}_g"] == merged[f"{c}_o"]).sum() for c in others)
     total = matched * len(others)
     return precision, recall, f1, (fields / total if total else 1.0)

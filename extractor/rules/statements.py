@@ -65,8 +65,10 @@ class Reader:
         self.lead_in = [compile_(p) for p in data.lead_in]
         self.history = [compile_(p) for p in data.history]
         self.not_ratings = [compile_(p) for p in data.not_ratings]
+        self.not_areas = [compile_(p) for p in data.not_areas]
         self.engagement = compile_(data.engagement) if data.engagement else None
         self.org = compile_(r"{ORGS}|{ORG}")
+        self.known = _known_names(self.ctx)
         self.rating = re.compile(rf"\b(?:{normalise.RATING})\b")
         self.period = compile_("{PERIOD}")
         self.area_res = self.ctx.patterns.assessment_res
@@ -90,6 +92,10 @@ def rating_statement(ctx: Context, rule: RatingStatement) -> None:
         if line.kind == "item" and lead is not None:
             if (_named_item if not lead[0] else _area_item)(reader, index, line, lead):
                 continue
+        elif line.kind == "item" and reader.last_org and _area_item(
+                reader, index, line, (reader.last_org, reader.ctx.period_before(index) or _document_period(reader.ctx)
+                                      or reader.first_period), bare=True):
+            continue  # 'Cancer – Good' items with no lead-in: the areas of the CCG the document is about
         elif line.kind != "item":
             lead = None
         if any(h.search(line.text) for h in reader.history):
@@ -111,12 +117,14 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
     transitions = [compile_(p) for p in rule.transitions]
     pair = compile_(r"(?<![\w£.,/-])(?P<count>{NUMBER})(?![\d%.,]|\s*%|\s*per\s*cent)"
                     r"(?P<between>(?:\s*\([^)]{0,30}\))?"
-                    r"(?:\s+of\s+(?:the\s+)?(?:[A-Z][\w-]*\s+)*?(?:[A-Z][\w-]*['’]s\s+)?(?:{NUMBER}\s+)?(?:[A-Z][\w'’-]*\s+)*)?"
+                    r"(?:\s+of\s+(?:the\s+)?(?:[A-Z][\w-]*\s+)*?(?:[\w-]+['’]s\s+)?(?:{NUMBER}\s+)?(?:[A-Z][\w'’-]*\s+)*)?"
                     r"(?:\s*{GROUPS})?(?:\s+or\s+\d+%)?"
                     r"(?:\s+(?:in|across)\s+(?:the\s+)?(?P<scope>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*))?"
                     r"(?:\s*\([^)]{0,30}\))?,?(?:\s+(?:were|was|are|have\s+been|had\s+been|been|also|all|rated|"
-                    r"as|now|again|received|require|requires)){0,4})\s+{Q}(?P<rating>{RATING}){Q}")
+                    r"as|now|again|received|require|requires|declared|judged|found|deemed|assessed|labelled|graded|"
+                    r"given|to|be)){0,4})\s+{Q}(?P<rating>{RATING}){Q}")
     about_ccgs = compile_(r"(?i)\bCCGs\b|clinical\s+commissioning\s+groups")
+    flattened = compile_(r"{RATING}\s+\d[\d,]*\s+\d[\d,]*\s+{RATING}")
     # '(20 CCGs, 10%) were rated outstanding', '(51%, or 99 CCGs) were rated good'
     paren = compile_(r"\((?:\d+%\s*,?\s*(?:or\s+)?)?(?P<count>{NUMBER})\s+{GROUPS}(?:\s*,\s*\d+%)?\)\s*,?\s*"
                      r"(?:(?:were|are|was|have\s+been|been|rated|as)\s+){0,3}{Q}(?P<rating>{RATING}){Q}")
@@ -130,6 +138,8 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
                 continue
             if not about_ccgs.search(sentence) and not about_ccgs.search(context):
                 continue
+            if flattened.search(sentence):
+                continue  # a table's cells run together ('Outstanding 64 47 Good 53 42'): not read as prose
             taken: list[tuple[int, int]] = []
             scope_here = ""
             for m in paren.finditer(sentence):
@@ -149,10 +159,13 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
             for m in pair.finditer(sentence):
                 if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
                     continue
-                if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?$|\bone\s+in\s+$", sentence[: m.start()]):
+                if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?$|\bone\s+in\s+$|\bout\s+of\s+$|\bamong\s+"
+                             r"(?:only\s+|just\s+)?(?:the\s+)?$", sentence[: m.start()]) or \
+                        re.match(r"(?i)one\s+of\b", m.group(0)):
                     continue  # 'one of only 24 CCGs rated outstanding' is that CCG's rating; 'one in ten' a share
-                if re.search(r"(?i)\b(?:from|to)\s+$", sentence[: m.start("rating")][-8:]):
-                    continue
+                if re.search(rf"(?i)\bfrom\s+\W?$|\bfrom\s+\W?(?:{normalise.RATING})\W?\s+(?:to|into)\s+\W?$",
+                             sentence[: m.start("rating")][-50:]):
+                    continue  # the two ends of a move, read as a transition
                 number = normalise.count(m.group("count"))
                 if number is None or (m.group("count").isdigit() and len(m.group("count")) == 4):
                     continue
@@ -180,7 +193,10 @@ def _parts(reader: Reader, text: str) -> list[Part]:
             parts.append(Part("other", offset, m.end(), None))  # 'assessment of CCGs', 'Outstanding CCGs'
             continue
         counted = re.search(r"(?i)(?:^|\s)(?:" + normalise.NUMBER + r"|all|both|the)\s+$", text[: offset])
-        plural = bool(re.search(r"(?:CCGs|Groups)$", trimmed))
+        plural = bool(re.search(r"(?i)(?:CCGs|Groups)$", trimmed))
+        if plural and counted and all(ctx.orgs.code(n, "", ("ccg",)) for n in split_names(
+                re.sub(r"(?i)\s*clinical\s+commissioning\s+groups$", " CCGs", trimmed), ctx.orgs)):
+            counted = None  # 'both Greater Huddersfield and North Kirklees CCGs' names them
         if (plural and (counted or re.match(normalise.NUMBER + r"\s", trimmed))) or re.match(
                 r"^(?:CCGs|Clinical\s+Commissioning\s+Groups)$", trimmed) or re.search(r"['’]s\s+\w*\s*CCGs", trimmed):
             parts.append(Part("other", offset, m.end(), None))  # a group of CCGs: counts, not one CCG's rating
@@ -188,11 +204,14 @@ def _parts(reader: Reader, text: str) -> list[Part]:
         if re.match(r"^(?:CCG|Clinical\s+Commissioning\s+Group)$", trimmed) or re.search(r"['’]s\s+CCG", trimmed):
             parts.append(Part("ref", offset, m.end(), None))
             continue
-        if re.search(r"(?:CCGs|Groups)$", trimmed):
-            names = split_names(trimmed, ctx.orgs)
+        if re.search(r"(?i)(?:CCGs|Groups)$", trimmed):
+            names = split_names(re.sub(r"(?i)\s*clinical\s+commissioning\s+groups$", " CCGs", trimmed), ctx.orgs)
         else:
             names = [trimmed.rstrip(",")]
         parts.append(Part("org", offset, m.end(), names))
+    for m in reader.known.finditer(text) if reader.known is not None and "NHS " in text else ():
+        if not any(p.start <= m.start() < p.end for p in parts):
+            parts.append(Part("org", m.start(), m.end(), [m.group(0)]))  # 'NHS Kernow', a known name without 'CCG'
     for regex, kind in [(r, "ref") for r in reader.refs] + [(r, "other") for r in reader.others]:
         for m in regex.finditer(text):
             if not any(p.start <= m.start() < p.end for p in parts):
@@ -207,13 +226,27 @@ def _parts(reader: Reader, text: str) -> list[Part]:
     return sorted(parts, key=lambda p: p.start)
 
 
+_KNOWN: dict[int, re.Pattern[str] | None] = {}
+
+
+def _known_names(ctx: Context) -> re.Pattern[str] | None:
+    """CCG names the reference list holds in the 'NHS Place' form, printed without 'CCG'."""
+    key = id(ctx.orgs)
+    if key not in _KNOWN:
+        names = sorted({name for name in ctx.orgs.names(("ccg",)) if name.startswith("NHS ")
+                        and not re.search(r"(?i)\b(?:CCG|group)$", name) and not name.isupper()}, key=len, reverse=True)
+        _KNOWN[key] = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b(?![\w'’-]|\s+(?:[A-Z&]|and\s|CCG))") \
+            if names else None
+    return _KNOWN[key]
+
+
 def _trim_name(ctx: Context, name: str) -> str:
     """Drop what a name shape swept up before the name itself: a person and a comma
     ('Jane Smith, Hull CCG'), a sentence adverb ('Elsewhere Darlington CCG'), words before 'NHS'.
     The reference list decides where a known name starts; otherwise the last comma-free part
     is kept unless the whole is a known name."""
     name = name.strip("‘’'\"“” ")
-    if re.search(r"(?:CCGs|Groups)$", name):
+    if re.search(r"(?i)(?:CCGs|Groups)$", name):
         return name  # places sharing one plural: split later
     if ctx.orgs.code(name, "", ("ccg",)):
         return name
@@ -257,9 +290,12 @@ def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence:
                 log.debug("rating without a subject on line %d: %s", index, text[:80])
                 continue
             window = text[r.end: nxt]
-            if re.match(r"(?i)\W*(?:for|on|in|against)\s+(?:the\s+other|the\s+remaining|both|all|each)\b", window):
-                continue  # 'good on the other two': areas the sentence does not name
-            areas = _areas_after(reader, window) or _areas_before(reader, text, parts, r) or ["overall"]
+            clause = text[currents[n - 1].end if n else 0: r.start]
+            if _PARTIAL.match(window) or _UNNAMED.search(clause) or _UNNAMED.match(window) or any(
+                    n.search(window) for n in reader.not_areas):
+                continue  # 'good on the other two', 'good in three of them': areas the sentence does not name
+            areas = (_areas_after(reader, window) or _areas_before(reader, text, parts, r)
+                     or _areas_leading(reader, clause) or ["overall"])
             period = _period_for(reader, index, start, text, r, nxt)
             previous = _previous_for(parts, r, text, nxt)
             clause = text if len(currents) == 1 else window
@@ -316,8 +352,13 @@ def _resolve(reader: Reader, part: Part, parts: list[Part]) -> list[str]:
     return list(reader.last_org)
 
 
+_ASIDE = re.compile(r",\s*(?:which|who|whose|where|including|created|formed|covering|serving)\b[^,;]*,|\([^()]*\)")
+
+
 def _subject_for(reader: Reader, text: str, parts: list[Part], r: Part) -> list[str]:
-    before = [p for p in parts if p.kind in ("org", "ref", "other") and p.end <= r.start]
+    asides = [(m.start(), m.end()) for m in _ASIDE.finditer(text, 0, r.start)]
+    before = [p for p in parts if p.kind in ("org", "ref", "other") and p.end <= r.start
+              and not (p.kind != "org" and any(a <= p.start < b for a, b in asides))]
     if before:
         subject = before[-1]
         gap = text[subject.end: r.start]
@@ -326,6 +367,8 @@ def _subject_for(reader: Reader, text: str, parts: list[Part], r: Part) -> list[
             return []  # 'one outstanding and two requires improvement': a count, not this subject's rating
         if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?", gap) and subject.kind == "org":
             return list(subject.value)
+        if re.search(r"(?i)\b(?:all|both|each|none|some|two|three|four|five|six)\s+of\s+(?:which|whom|them)\b", gap):
+            return []  # 'X CCG, formed from three groups, all of which were rated good': not X's rating
         names = _resolve(reader, subject, parts)
         if subject.kind == "org":  # 'X CCG, Y CCG and Z CCG, which were all rated good'
             at = before.index(subject)
@@ -367,6 +410,18 @@ def _areas_before(reader: Reader, text: str, parts: list[Part], r: Part) -> list
     return _areas_in(reader, gap)[:1]
 
 
+# A rating of areas the sentence leaves unnamed, or of a part of the assessment.
+_UNNAMED = re.compile(r"(?i)\W*(?:for|on|in|against)\s+(?:the\s+other|the\s+remaining|both|all|each)\b")
+_PARTIAL = re.compile(r"(?i)\W*(?:in|for)\s+(?:\w+\s+){0,2}(?:of\s+(?:them|these|the\s+\w+)|areas|domains|categories)\b"
+                      r"|\W*in\s+(?:" + normalise.NUMBER + r")\s+of\b")
+
+
+def _areas_leading(reader: Reader, clause: str) -> list[str]:
+    """'For cancer, the CCG was rated good': the areas a clause opens with."""
+    m = re.match(r"(?i)\W*(?:but\s+)?(?:for|on|in)\s+(?:its\s+|the\s+)?([^,]{3,80}),", clause)
+    return _areas_in(reader, m.group(1)) if m else []
+
+
 def _areas_in(reader: Reader, text: str) -> list[str]:
     found: list[tuple[int, str]] = []
     for regex, name in reader.area_res:
@@ -395,8 +450,8 @@ def _period_for(reader: Reader, index: int, start: int, text: str, r: Part, nxt:
 def _previous_for(parts: list[Part], r: Part, text: str, nxt: int) -> str:
     """'from X to Y' before the rating, else 'up from X' after it (not another's 'from X to Z')."""
     earlier = [p for p in parts if p.kind == "previous" and p.end <= r.start]
-    if earlier and re.fullmatch(r"\W*(?:to|into)\W*", text[earlier[-1].end: r.start]):
-        return str(earlier[-1].value)
+    if earlier and re.fullmatch(r"[^.;]{0,50}?\b(?:to|into)\W*", text[earlier[-1].end: r.start]):
+        return str(earlier[-1].value)  # 'from X to Y', 'from its X rating of the previous year to Y'
     for p in parts:
         if p.kind == "previous" and r.end <= p.start < nxt and not re.match(r"\W*(?:to|into)\b", text[p.end:]):
             return str(p.value)
@@ -405,11 +460,12 @@ def _previous_for(parts: list[Part], r: Part, text: str, nxt: int) -> str:
 
 # ---------------------------------------------------------------- lists, history lines, subject tables
 
-def _area_item(reader: Reader, index: int, line: Line, lead: tuple[list[str], str]) -> bool:
-    """'Cancer – Requires improvement' under a lead-in that names the CCG and the year."""
+def _area_item(reader: Reader, index: int, line: Line, lead: tuple[list[str], str], bare: bool = False) -> bool:
+    """'Cancer – Requires improvement' under a lead-in that names the CCG and the year (or, ``bare``,
+    an item that is no more than an area and a rating)."""
     m = re.match(r"^\s*(?P<area>[A-Za-z][\w ,&'’-]{2,60}?)\s*[–—:|-]\s*['‘\"]?(?P<rating>" + normalise.RATING
                  + r")['’\"]?\.?\s*$", line.text)
-    if not m:
+    if not m or (bare and len(m.group("area").split()) > 4):
         return False
     areas = _areas_in(reader, m.group("area"))
     rating = normalise.rating(m.group("rating"))
