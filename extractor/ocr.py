@@ -76,7 +76,35 @@ def page_text(image) -> str:  # type: ignore[no-untyped-def]
     turn = _rotation(image)
     if turn:
         image = image.rotate(-turn, expand=True, fillcolor=255)
-    return layout(_words(image))
+    return layout(_words(_without_rules(image)))
+
+
+def _without_rules(image):  # type: ignore[no-untyped-def]
+    """The page with a table's ruling lines whitened: long straight runs of ink confuse Tesseract's
+    layout analysis, which then drops the cells between them."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(image)
+    ink = pixels < 140
+    ruled = _runs(ink, DPI // 2, across=True) | _runs(ink.T, DPI // 3, across=True).T  # half an inch, a third
+    return Image.fromarray(np.where(ruled, 255, pixels).astype(np.uint8))
+
+
+def _runs(ink, length: int, across: bool):  # type: ignore[no-untyped-def]
+    """The pixels that lie in a run of at least ``length`` ink pixels along each row."""
+    import numpy as np
+
+    height, width = ink.shape
+    if width < length:
+        return np.zeros_like(ink)
+    total = np.concatenate([np.zeros((height, 1), np.int32), np.cumsum(ink, axis=1, dtype=np.int32)], axis=1)
+    full = (total[:, length:] - total[:, :-length]) == length  # the window starting here is all ink
+    starts = np.concatenate([np.zeros((height, 1), np.int32), np.cumsum(full, axis=1, dtype=np.int32)], axis=1)
+    x = np.arange(width)
+    last = full.shape[1]
+    low, high = np.clip(x - length + 1, 0, last), np.clip(x + 1, 0, last)
+    return (starts[:, high] - starts[:, low]) > 0
 
 
 def _tesseract(image, *args: str) -> str:  # type: ignore[no-untyped-def]
@@ -111,16 +139,20 @@ def _words(image) -> list[Word]:  # type: ignore[no-untyped-def]
             conf = float(cells[10])
         except ValueError:
             continue
-        if conf < 10 and len(cells[11].strip()) < 3:
-            continue  # specks read as letters
+        word = cells[11].strip()
+        if not re.search(r"[A-Za-z0-9£]", word) or (len(word) < 3 and (conf < 60 or not re.search(r"[A-Za-z0-9]{2}|\d", word))):
+            continue  # specks read as letters, and what is left of a table's rules: '|', '__', 'l'
+        if re.fullmatch(r"[_|lLI.,]{2,}", word):
+            continue
         left, top, width, height = (int(c) for c in cells[6:10])
         words.append(Word(cells[11].strip(), left, top, width, height, (int(cells[2]), int(cells[3]), int(cells[4]))))
     return words
 
 
 def layout(words: list[Word]) -> str:
-    """Words set out as lines: words of a printed line joined by a space, or by a wide gap where
-    they stand further apart than two letters; a blank line between blocks of text."""
+    """Words set out as lines: words of a printed line joined by a space, cells that stand apart
+    as a table's cells (' | '), a table's wrapped cells joined to their row, and a blank line
+    between blocks of text and around tables."""
     if not words:
         return ""
     letter = statistics.median(w.width / max(len(w.text), 1) for w in words)
@@ -129,21 +161,90 @@ def layout(words: list[Word]) -> str:
         lines.setdefault(word.line, []).append(word)
     rows = sorted(lines.values(), key=lambda ws: (min(w.top for w in ws), min(w.left for w in ws)))
     rows = _merge_rows(rows)
+    cells = [_cells(sorted(row, key=lambda w: w.left), letter) for row in rows]
     out: list[str] = []
     last_bottom = None
-    for row in rows:
-        row.sort(key=lambda w: w.left)
-        top = min(w.top for w in row)
-        height = statistics.median(w.height for w in row)
+    i = 0
+    while i < len(rows):
+        end = _table_end(cells, rows, i)
+        top = min(w.top for w in rows[i])
+        height = statistics.median(w.height for w in rows[i])
         if last_bottom is not None and top - last_bottom > 1.2 * height:
             out.append("")
-        text = row[0].text
-        for before, word in zip(row, row[1:]):
-            gap = word.left - (before.left + before.width)
-            text += ("   " if gap > 2.5 * letter else " ") + word.text
-        out.append(text)
-        last_bottom = max(w.top + w.height for w in row)
+        if end > i:
+            out += ["", *_table_lines(cells[i:end], rows[i:end], letter), ""]
+            last_bottom = max(w.top + w.height for w in rows[end - 1])
+            i = end
+            continue
+        out.append("   ".join(text for _, _, text in cells[i]))
+        last_bottom = max(w.top + w.height for w in rows[i])
+        i += 1
     return "\n".join(out) + "\n"
+
+
+Cell = tuple[int, int, str]  # left, right, text
+
+
+def _cells(row: list[Word], letter: float) -> list[Cell]:
+    """A printed line cut where its words stand further apart than two or three letters."""
+    found: list[Cell] = []
+    for word in row:
+        if found and word.left - found[-1][1] <= 2.5 * letter:
+            left, _, text = found[-1]
+            found[-1] = (left, word.left + word.width, f"{text} {word.text}")
+        else:
+            found.append((word.left, word.left + word.width, word.text))
+    return found
+
+
+def _table_end(cells: list[list[Cell]], rows: list[list[Word]], start: int) -> int:
+    """The end of a table starting at ``start``: at least three lines of two or more cells, and
+    lines of one cell set close under a row (its wrapped cells); ``start`` itself when there is none."""
+    if len(cells[start]) < 2:
+        return start
+    end, multi = start, 0
+    for i in range(start, len(cells)):
+        if len(cells[i]) >= 2 and max(len(c[2]) for c in cells[i]) > 60:
+            break  # a paragraph whose number stands apart ('8.   NHS England did note ...')
+        if len(cells[i]) >= 2:
+            multi += 1
+            end = i + 1
+        elif len(cells[i]) == 1 and i > start and _close(rows[i - 1], rows[i]) and len(cells[i][0][2]) < 60:
+            end = i + 1  # a wrapped cell
+        else:
+            break
+    return end if multi >= 3 else start
+
+
+def _close(above: list[Word], below: list[Word]) -> bool:
+    """Whether a line sits closer under the one above than a table's rows stand apart."""
+    height = statistics.median(w.height for w in below)
+    return min(w.top for w in below) - max(w.top + w.height for w in above) < 0.6 * height
+
+
+def _table_lines(rows: list[list[Cell]], lines: list[list[Word]], letter: float) -> list[str]:
+    """Rows of cells placed in columns (cells whose left edges most rows share, within a few letters,
+    since figures are set right); a line of one cell set close under a row continues it."""
+    multi = [row for row in rows if len(row) >= 2]
+    groups: list[list[Cell]] = []
+    for cell in sorted(c for row in multi for c in row):
+        if groups and cell[0] - groups[-1][-1][0] <= 3 * letter:
+            groups[-1].append(cell)
+        else:
+            groups.append([cell])
+    centres = [statistics.median((c[0] + c[1]) / 2 for c in group) for group in groups
+               if len(group) * 5 >= len(multi) * 2] or [0.0]
+    table: list[list[str]] = []
+    for i, row in enumerate(rows):
+        placed = [""] * len(centres)
+        for left, right, text in row:  # the column whose cells' middles are nearest (headers sit over figures)
+            column = min(range(len(centres)), key=lambda k: abs(centres[k] - (left + right) / 2))
+            placed[column] = f"{placed[column]} {text}".strip()
+        if len(row) == 1 and table and i and _close(lines[i - 1], lines[i]):
+            table[-1] = [f"{a} {b}".strip() for a, b in zip(table[-1], placed)]
+        else:
+            table.append(placed)
+    return [" | ".join(cells) for cells in table]
 
 
 def _merge_rows(rows: list[list[Word]]) -> list[list[Word]]:
