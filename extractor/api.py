@@ -18,7 +18,8 @@ log = logging.getLogger("extractor")
 
 class Extraction:
     """The tables of one run.  ``extraction["ratings"]`` is a typed pandas DataFrame:
-    nullable integers for money, counts and pages, categoricals for the vocabularies,
+    nullable integers for money, counts, pages, segments and ranks, ``Float64`` for the average
+    metric score, categoricals for the vocabularies (frameworks and peer groups too),
     strings elsewhere, ``<NA>`` for an unknown value."""
 
     def __init__(self, tables: dict[str, list[dict]], batch: Batch | None = None):

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 
 from .normalise import direction, fold
 from .output import csv_cell, csv_value
-from .schema import INTEGER_COLUMNS, KEYS, OPTIONAL_GOLDEN, TABLES
+from .schema import INTEGER_COLUMNS, KEYS, NUMBER_COLUMNS, OPTIONAL_GOLDEN, TABLES
 
 ACHIEVEMENT_SIMILARITY = 0.9
 
@@ -102,7 +102,7 @@ def _key(row: dict, table: str, columns: list[str], by_code: bool) -> tuple:
 
 
 def _same(column: str, a: str, b: str, abs_tol: float, rel_tol: float) -> bool:
-    if column in INTEGER_COLUMNS or column.endswith("_gbp"):
+    if column in INTEGER_COLUMNS or column in NUMBER_COLUMNS or column.endswith("_gbp"):
         try:
             x, y = float(a), float(b)
             return math.isclose(x, y, abs_tol=abs_tol, rel_tol=rel_tol)

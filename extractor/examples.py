@@ -12,6 +12,7 @@ from .patterns import AnyRule, Example, Patterns
 from .pipeline import dedupe, merge_ratings
 from .rules import apply
 from .rules.context import Context
+from .rules.segments import merge_segments
 from .schema import RECORD_TABLES
 
 
@@ -47,6 +48,7 @@ def run_rule(patterns: Patterns, rule: AnyRule, example: Example) -> dict[str, l
     records["ratings"] = merge_ratings(records["ratings"])
     for table in RECORD_TABLES[1:]:
         records[table] = dedupe(records[table], table)
+    records["segments"] = merge_segments(sorted(ctx.records["segments"], key=lambda r: r["_at"]))
     return records
 
 

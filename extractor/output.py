@@ -12,7 +12,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from .schema import DESCRIPTIONS, FORMATS, INTEGER_COLUMNS, KEYS, TABLE_DESCRIPTIONS, TABLES, VOCABULARIES
+from .schema import (
+    DESCRIPTIONS,
+    INTEGER_COLUMNS,
+    KEYS,
+    NUMBER_COLUMNS,
+    TABLE_DESCRIPTIONS,
+    TABLES,
+    VOCABULARIES,
+    value_format,
+    vocabulary,
+)
 
 FORMAT_NAMES = ("csv", "jsonl", "parquet")
 DATAPACKAGE_NAME = "nhs-assessment-extraction"
@@ -58,9 +68,11 @@ def _risky(text: str) -> bool:
 
 
 def _typed(column: str, value):
-    """A cell as JSON has it: integers as numbers, an unknown value as null."""
+    """A cell as JSON has it: integers and decimals as numbers, an unknown value as null."""
     if value is None or value == "":
         return None
+    if column in NUMBER_COLUMNS:
+        return float(value)
     return int(value) if column in INTEGER_COLUMNS else str(value)
 
 
@@ -70,9 +82,9 @@ def to_jsonl(table: str, rows: list[dict]) -> str:
     )
 
 
-def categories(column: str, values) -> list[str]:
+def categories(column: str, values, table: str = "") -> list[str]:
     """A vocabulary column's categories: the schema's list, then any other value present (new doc types)."""
-    known = list(VOCABULARIES[column])
+    known = list(vocabulary(table, column) or VOCABULARIES[column])
     return known + sorted({v for v in values if v and v not in known})
 
 
@@ -85,8 +97,10 @@ def frame(table: str, rows: list[dict]):
         values = [_typed(column, row.get(column)) for row in rows]
         if column in INTEGER_COLUMNS:
             columns[column] = pd.array(values, dtype="Int64")
-        elif column in VOCABULARIES:
-            columns[column] = pd.Categorical(values, categories=categories(column, values))
+        elif column in NUMBER_COLUMNS:
+            columns[column] = pd.array(values, dtype="Float64")
+        elif vocabulary(table, column) is not None:
+            columns[column] = pd.Categorical(values, categories=categories(column, values, table))
         else:
             columns[column] = pd.array(values, dtype="string")
     return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
@@ -119,17 +133,18 @@ def datapackage(tables: dict[str, list[dict]], fmt: str = "csv") -> dict:
         rows = tables.get(table, [])
         fields = []
         for column in columns:
-            field = {"name": column, "type": "integer" if column in INTEGER_COLUMNS else "string",
+            field = {"name": column, "type": "integer" if column in INTEGER_COLUMNS else
+                     "number" if column in NUMBER_COLUMNS else "string",
                      "description": TABLE_DESCRIPTIONS.get(table, {}).get(column, DESCRIPTIONS[column])}
             if column == "published":
                 field["type"] = "date"
             constraints: dict = {}
             if column == "doc_id":
                 constraints["required"] = True
-            if column in VOCABULARIES:
-                constraints["enum"] = categories(column, (r.get(column) for r in rows))
-            if column in FORMATS:
-                constraints["pattern"] = FORMATS[column]
+            if vocabulary(table, column) is not None:
+                constraints["enum"] = categories(column, (r.get(column) for r in rows), table)
+            if value_format(table, column):
+                constraints["pattern"] = value_format(table, column)
             if constraints:
                 field["constraints"] = constraints
             fields.append(field)

@@ -36,7 +36,7 @@ from . import normalise
 RULE_KINDS = (
     "rating_table", "rating_statement", "rating_sentence", "rating_list", "group_rating", "rating_count",
     "count_statement", "stated_total", "budget_table", "budget_sentence", "indicator_table", "indicator_list",
-    "achievement_list",
+    "achievement_list", "segment_statement", "segment_table",
 )
 SETTABLE = Literal["rating", "previous_rating", "direction"]
 
@@ -273,13 +273,66 @@ class IndicatorList(HeadedList):
     framework: str = Field(description="a framework named in the vocabulary")
 
 
+# ---------------------------------------------------------------- oversight segments (issue 20)
+
+SEGMENT_MOVES = Literal["improved", "declined", "unchanged"]
+
+
+class SegmentStatement(RuleBase):
+    """NHS Oversight Framework segments and league-table ranks read by their parts: each segment
+    or rank mention is linked to the organisation before it, its quarter, its previous segment,
+    the peer group and the average metric score of its sentence."""
+
+    kind: Literal["segment_statement"]
+    cues: list[str] = Field(min_length=1, description="a segment or rank is stated only where one of these matches")
+    guards: list[str] = Field(default_factory=list, description="a sentence matching one of these gives no row")
+    clause_guards: list[str] = Field(default_factory=list, description="a clause matching one of these gives no row")
+    organisations: list[str] = Field(min_length=1, description="names of trusts and ICBs, group 'org'")
+    leading: str = Field("", description="words that open a sentence, not a name (dropped from a name's start)")
+    subjects: list[str] = Field(default_factory=list, description="words that refer back to the organisation")
+    others: list[str] = Field(default_factory=list, description="bodies that are not one named organisation")
+    segment: list[str] = Field(min_length=1, description="a segment mention, group 'segment'")
+    recovery: list[str] = Field(default_factory=list, description="phrases that place an organisation in segment 5")
+    previous_before: list[str] = Field(default_factory=list, description="words before a segment that make it the previous one")
+    previous_after: list[str] = Field(default_factory=list, description="words after a segment that make it the previous one")
+    unchanged: list[str] = Field(default_factory=list, description="a segment kept: the previous segment is the same")
+    rank: list[str] = Field(default_factory=list, description="a rank, groups 'rank' and optional 'rank_of'")
+    previous_rank: list[str] = Field(default_factory=list, description="an earlier rank, group 'previous_rank'")
+    rank_context: list[str] = Field(default_factory=list,
+                                    description="a rank counts only where one of these matches its sentence or the lines before")
+    score: list[str] = Field(default_factory=list, description="an average metric score, group 'score'")
+    movement: dict[SEGMENT_MOVES, list[str]] = Field(default_factory=dict, description="words that state a move")
+    frameworks: dict[str, list[str]] = Field(default_factory=dict, description="framework -> how documents name it")
+    peer_groups: dict[str, list[str]] = Field(default_factory=dict, description="peer group -> how documents name it")
+
+
+class SegmentHeaders(Strict):
+    organisation: str
+    segment: str = ""
+    previous: str = ""
+    rank: str = ""
+    score: str = ""
+    peer_group: str = ""
+    period: str = Field("", description="a first column of quarters: a history of the document's organisation")
+
+
+class SegmentTable(TableRule):
+    """League tables (a row per organisation) and segment histories (a row per quarter)."""
+
+    kind: Literal["segment_table"]
+    headers: SegmentHeaders
+    statement: str = Field("segment_parts", description="the segment_statement rule whose words this table uses")
+
+
 Rule = Annotated[
     RatingTable | RatingStatement | RatingSentence | RatingList | GroupRating | RatingCount | CountStatement
-    | StatedTotal | BudgetTable | BudgetSentence | IndicatorTable | IndicatorList | AchievementList,
+    | StatedTotal | BudgetTable | BudgetSentence | IndicatorTable | IndicatorList | AchievementList
+    | SegmentStatement | SegmentTable,
     Field(discriminator="kind"),
 ]
 AnyRule = (RatingTable | RatingStatement | RatingSentence | RatingList | GroupRating | RatingCount | CountStatement
-           | StatedTotal | BudgetTable | BudgetSentence | IndicatorTable | IndicatorList | AchievementList)
+           | StatedTotal | BudgetTable | BudgetSentence | IndicatorTable | IndicatorList | AchievementList
+           | SegmentStatement | SegmentTable)
 
 
 class LibraryFile(Strict):

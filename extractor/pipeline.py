@@ -25,6 +25,7 @@ from .output import is_results_folder
 from .patterns import Patterns
 from .rules import apply
 from .rules.context import Context
+from .rules.segments import merge_segments
 from .schema import KEYS, RECORD_TABLES, TABLES
 from .sections import find_sections, pdf_outline, section_document
 
@@ -202,6 +203,7 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
     records["ratings"] = previous_years(merge_ratings(records["ratings"]))
     for table in ("rating_counts", "budgets", "indicators", "achievements"):
         records[table] = dedupe(records[table], table)
+    records["segments"] = merge_segments(records["segments"])
     if not any(rows for table, rows in records.items() if table != "sections"):
         messages.append(NOTHING_FOUND)
     row.update(

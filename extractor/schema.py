@@ -23,6 +23,11 @@ TABLES: dict[str, tuple[str, ...]] = {
     "achievements": ("doc_id", "achievement", "entities", "page", "rule", "section"),
     # the papers of a pack (one row for a document that is one paper)
     "sections": ("doc_id", "section", "first_page", "last_page", "doc_type"),
+    # NHS Oversight Framework segments and league-table ranks (issue 20)
+    "segments": (
+        "doc_id", "organisation", "org_code", "framework", "period", "segment", "previous_segment",
+        "direction", "rank", "rank_of", "peer_group", "average_metric_score", "page", "evidence", "rule", "section",
+    ),
 }
 
 # The columns that identify a row (OUTPUT-SCHEMA.md, "Comparing with a golden folder").
@@ -34,11 +39,12 @@ KEYS: dict[str, tuple[str, ...]] = {
     "indicators": ("doc_id", "indicator"),
     "achievements": ("doc_id", "achievement"),
     "sections": ("doc_id", "section"),
+    "segments": ("doc_id", "organisation", "framework", "period"),
 }
 
 RECORD_TABLES = tuple(name for name in TABLES if name != "documents")
 # Tables added after the first six: a golden folder may leave them out, and then they are not compared.
-OPTIONAL_GOLDEN = ("sections",)
+OPTIONAL_GOLDEN = ("sections", "segments")
 
 DOC_TYPES = ("board_paper", "press_release", "news_article", "bulletin", "framework", "unknown")
 STATUSES = ("ok", "partial", "needs_ocr", "failed", "skipped")
@@ -49,8 +55,15 @@ ASSESSMENTS = (
 RATING_VALUES = ("outstanding", "good", "requires_improvement", "inadequate", "green_star", "green", "amber", "red")
 DIRECTIONS = ("improved", "declined", "unchanged")
 DOMAINS = ("Better Health", "Better Care", "Sustainability", "Leadership")
-INTEGER_COLUMNS = {"pages", "page", "count", "budget_gbp", "expenditure_gbp", "variance_gbp", "first_page", "last_page"}
+INTEGER_COLUMNS = {"pages", "page", "count", "budget_gbp", "expenditure_gbp", "variance_gbp", "first_page", "last_page",
+                   "segment", "previous_segment", "rank", "rank_of"}
 ARITHMETIC = ("ok", "mismatch")
+
+# segments.csv (issue 20): the oversight frameworks, the league tables' peer groups, and
+# the columns that hold decimal numbers (the average metric score, 1.00 to 4.00).
+FRAMEWORKS = ("NHS OF", "SOF")
+PEER_GROUPS = ("acute", "non-acute", "ambulance")
+NUMBER_COLUMNS = {"average_metric_score"}
 
 # Columns whose values come from a fixed vocabulary (categoricals in the API, enums in datapackage.json).
 # doc_type also takes the names of user-added pattern files, so its list is extended by the values present.
@@ -70,6 +83,28 @@ FORMATS: dict[str, str] = {
     "period": r"^\d{4}/\d{2}$",
     "sha256": r"^[0-9a-f]{64}$",
 }
+
+# Patterns for one table's column that differ from FORMATS: a segment's period may name its quarter.
+TABLE_FORMATS: dict[tuple[str, str], str] = {
+    ("segments", "period"): r"^\d{4}/\d{2}( Q[1-4])?$",
+}
+
+# Vocabularies of one table's column (indicators.framework stays free text).
+TABLE_VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("segments", "framework"): FRAMEWORKS,
+    ("segments", "peer_group"): PEER_GROUPS,
+}
+
+
+def vocabulary(table: str, column: str) -> tuple[str, ...] | None:
+    """The fixed values of a table's column, or None for free text."""
+    return TABLE_VOCABULARIES.get((table, column), VOCABULARIES.get(column))
+
+
+def value_format(table: str, column: str) -> str | None:
+    """The pattern a table's column must match in datapackage.json, or None."""
+    return TABLE_FORMATS.get((table, column), FORMATS.get(column))
+
 
 # Each column's meaning, for datapackage.json (condensed from OUTPUT-SCHEMA.md's tables).
 DESCRIPTIONS: dict[str, str] = {
@@ -116,8 +151,22 @@ DESCRIPTIONS: dict[str, str] = {
     "section": "The paper of a pack the row comes from: its title and, in a paginated document, its first page.",
     "first_page": "The section's first page; empty for unpaged formats.",
     "last_page": "The section's last page; empty for unpaged formats.",
+    "segment": "The NHS Oversight Framework segment, 1 to 4, or 5 for the Recovery Support Programme.",
+    "previous_segment": "The earlier segment, when the document states it (or states the quarter before's).",
+    "rank": "The position in the quarterly league table of the peer group (1 is best).",
+    "rank_of": "The number of organisations ranked in the peer group, as printed.",
+    "peer_group": "The league table's peer group: acute, non-acute or ambulance.",
+    "average_metric_score": "The average metric score, 1.00 to 4.00 (lower is better).",
 }
 TABLE_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "rating_counts": {"previous_rating": "For a change, the earlier rating; empty for a count of current ratings."},
     "sections": {"doc_type": "The section's own document type (its classification as a paper of its own)."},
+    "segments": {
+        "organisation": "The trust or integrated care board as printed, whitespace collapsed.",
+        "org_code": "The organisation's ODS code when the reference list knows it (trusts); empty otherwise.",
+        "framework": "NHS OF (NHS Oversight Framework) or SOF (System Oversight Framework of 2021/22).",
+        "period": "The quarter as YYYY/YY Qn, or the financial year YYYY/YY when no quarter is given.",
+        "direction": "improved, declined or unchanged: from previous_segment and segment (lower is better), else "
+                     "from an earlier rank or a stated move.",
+    },
 }

@@ -384,7 +384,7 @@ def test_contradicted_totals_are_warnings(tmp_path):
     assert annex["status"] == "ok" and "stated total differs" in annex["message"]
     assert {r["status"] for r in docs.values()} == {"ok"}
     summary = result.output.strip().splitlines()
-    assert len(summary) == 1 and "11 files" in summary[0] and "11 ok" in summary[0] and f"written to {out}" in summary[0]
+    assert len(summary) == 1 and "23 files" in summary[0] and "23 ok" in summary[0] and f"written to {out}" in summary[0]
     assert "rows: ratings 35" in summary[0]
     assert run("extract", ROOT / "corpus", "--out", out, "--strict", "-q").exit_code == 1
     assert run("extract", ROOT / "corpus" / "news_article", "--out", out, "--strict", "-q").exit_code == 0

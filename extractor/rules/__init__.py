@@ -16,6 +16,7 @@ from .budgets import budget_sentence, budget_table
 from .context import Context
 from .indicators import indicator_list, indicator_table
 from .ratings import group_rating, rating_count, rating_list, rating_sentence, rating_table, stated_total
+from .segments import segment_statement, segment_table
 from .statements import count_statement, rating_statement
 
 KINDS: dict[str, Callable[[Context, Any], None]] = {
@@ -31,6 +32,8 @@ KINDS: dict[str, Callable[[Context, Any], None]] = {
     "indicator_table": indicator_table,
     "indicator_list": indicator_list,
     "achievement_list": achievement_list,
+    "segment_statement": segment_statement,  # NHS Oversight Framework segments and ranks (issue 20)
+    "segment_table": segment_table,
     "stated_total": stated_total,  # runs last: it compares what the others found
 }
 

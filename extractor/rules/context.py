@@ -159,5 +159,6 @@ class Context:
 
 
 def _summary(row: dict[str, Any]) -> str:
-    keys = ("organisation", "scope", "budget_line", "indicator", "achievement", "rating", "count", "budget_gbp")
+    keys = ("organisation", "scope", "budget_line", "indicator", "achievement", "rating", "count", "budget_gbp",
+            "segment", "rank")
     return ", ".join(f"{k}={str(row[k])[:40]}" for k in keys if row.get(k) not in ("", None))
