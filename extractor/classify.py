@@ -13,6 +13,9 @@ _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+[A-Z]", re.M)
 _ITEM = re.compile(r"^\s*[\u2022\u25cf\u25aa\uf0b7\uf0a7\-\*]\s+\S", re.M)
 
 
+CLASSIFY_CHARS = 60_000  # about twenty pages
+
+
 @dataclass
 class Score:
     doc_type: str
@@ -32,7 +35,9 @@ def features(text: str, fmt: str, items: int = 0, tables: int = 0) -> dict[str, 
 
 
 def classify(patterns: Patterns, text: str, fmt: str, items: int = 0, tables: int = 0) -> tuple[str, list[Score]]:
-    """The best-scoring type at or above its threshold, else ``unknown``; and every type's score."""
+    """The best-scoring type at or above its threshold, else ``unknown``; and every type's score.
+    A long document is judged by its opening (what a reader sees first says what it is)."""
+    text = text[:CLASSIFY_CHARS]
     found: dict[str, Any] = features(text, fmt, items, tables)
     folded = text.casefold()
 

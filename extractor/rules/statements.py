@@ -69,6 +69,8 @@ class Reader:
         self.engagement = compile_(data.engagement) if data.engagement else None
         self.org = compile_(r"{ORGS}|{ORG}")
         self.known = _known_names(self.ctx)
+        # a quick test for a line that can hold a statement, an organisation or a lead-in
+        self.worth_reading = re.compile(rf"\b(?:{normalise.RATING})\b|CCG|[Cc]ommissioning|NHS\s|[:;]\s*$")
         self.rating = re.compile(rf"\b(?:{normalise.RATING})\b")
         self.period = compile_("{PERIOD}")
         self.area_res = self.ctx.patterns.assessment_res
@@ -101,6 +103,8 @@ def rating_statement(ctx: Context, rule: RatingStatement) -> None:
         if any(h.search(line.text) for h in reader.history):
             _history_line(reader, index, line)
             continue
+        if not reader.worth_reading.search(line.text):
+            continue  # no rating, no organisation, no lead-in: nothing to read or to carry
         for start, sentence in _sentences(line.text):
             found = _read_sentence(reader, index, line, start, sentence)
             if found is not None:
