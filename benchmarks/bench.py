@@ -307,7 +307,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/nhs-extract-bench"))
     parser.add_argument("--no-build", action="store_true", help="reuse the inputs already in --work")
     parser.add_argument("--skip-plumber-folder", action="store_true", help="skip the slow plain loop over the folder")
+    parser.add_argument("--shared-pack", action="store_true",
+                        help="only the 284-page pack of ../shared/tools/make_pack.py against the plain loop (needs pypdf)")
+    parser.add_argument("--ocr", action="store_true",
+                        help="only OCR: four scans of the acceptance board paper, --jobs 1 and 2 (needs tesseract)")
     args = parser.parse_args()
+    if args.shared_pack:
+        return shared_pack(args.work)
+    if args.ocr:
+        return ocr_speed(args.work)
     if args.no_build:
         pack, tables_only = args.work / "board-pack-300.pdf", args.work / "board-pack-300-tables-only.pdf"
         folder = args.work / "folder-200"
@@ -341,6 +349,37 @@ def main() -> None:
     if not args.skip_plumber_folder:
         loop = measure("plumber", folder)
         print(line("plain pdfplumber loop, folder PDFs", loop))
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def shared_pack(work: Path) -> None:
+    """The acceptance pack: the CCG paper on pages 150-154 among public-health reports and a parish's accounts."""
+    work.mkdir(parents=True, exist_ok=True)
+    pack = work / "shared-pack.pdf"
+    subprocess.run([sys.executable, str(SHARED / "tools" / "make_pack.py"), str(pack)], check=True, capture_output=True)
+    tool = measure("tool", pack)
+    plumber = measure("plumber", pack)
+    print(line("nhs-extract --jobs 1, shared pack", tool))
+    print(line("plain pdfplumber loop, shared pack", plumber))
+    speedup = (tool["pages"] / tool["seconds"]) / (plumber["pages"] / plumber["seconds"])
+    warm = (tool["pages"] / tool["warm_seconds"]) / (plumber["pages"] / plumber["seconds"])
+    print(f"  speed-up {speedup:.1f}x cold ({warm:.1f}x warm); rows {tool['rows']}")
+
+
+def ocr_speed(work: Path) -> None:
+    """OCR pages per second: four image-only scans of the acceptance board paper (20 pages)."""
+    import pypdfium2 as pdfium
+
+    folder = work / "scans"
+    folder.mkdir(parents=True, exist_ok=True)
+    source = pdfium.PdfDocument(SHARED / "corpus" / "documents" / "staffordshire-ccg-annual-assessments-2019.pdf")
+    images = [page.render(scale=200 / 72).to_pil().convert("L") for page in source]
+    for n in range(4):
+        images[0].save(folder / f"scan-{n}.pdf", save_all=True, append_images=images[1:], resolution=200)
+    for jobs in (1, 2):
+        print(line(f"nhs-extract OCR --jobs {jobs}, 4 scans", measure("tool", folder, jobs=jobs)))
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def find_sections(doc: Document, outline: list[tuple[str, int]] | None = None) -
     top_level = sorted({(page, name) for name, page in outline or [] if 1 <= page <= pages})
     if len(top_level) > 1:
         for page, name in top_level:
-            starts.setdefault(page, normalise.clean(name)[:120])
+            starts[page] = normalise.clean(name)[:120] or starts.get(page, "")  # the outline names its papers
     else:
         for page in _page_starts(doc.fast_text):
             starts.setdefault(page, "")
@@ -68,8 +68,16 @@ def pdf_outline(data: bytes) -> list[tuple[str, int]]:
     try:
         pdf = pdfium.PdfDocument(data)
         try:
-            return [(item.title, item.page_index + 1) for item in pdf.get_toc(max_depth=1)
-                    if item.page_index is not None]
+            found = []
+            for item in pdf.get_toc(max_depth=1):
+                if hasattr(item, "get_title"):  # pypdfium2 5
+                    dest = item.get_dest()
+                    title, index = item.get_title(), dest.get_index() if dest is not None else None
+                else:  # pypdfium2 4
+                    title, index = item.title, item.page_index
+                if index is not None:
+                    found.append((str(title), int(index) + 1))
+            return found
         finally:
             pdf.close()
     except Exception:  # an outline that cannot be read is no outline
