@@ -138,7 +138,12 @@ def rating_sentence(ctx: Context, rule: RatingSentence) -> None:
         period = normalise.period(_group(m, "period")) or ctx.period_before(index, m.start())
         evidence = ctx.sentence(line.text, m.start(), m.end())
         assessment = _assessment(ctx, _group(m, "assessment") or evidence, rating or previous)
-        names = [_group(m, "org")] if _group(m, "org") else split_names(_group(m, "orgs"), ctx.orgs)
+        if _group(m, "places"):  # place names printed without 'CCG' ('– Bassetlaw, Salford and Wolverhampton –')
+            names = split_names(_group(m, "places") + " CCGs", ctx.orgs)
+            if not all(ctx.orgs.code(n, "", ("ccg",)) for n in names):
+                continue  # only when every place is a CCG the reference list knows
+        else:
+            names = [_group(m, "org")] if _group(m, "org") else split_names(_group(m, "orgs"), ctx.orgs)
         for name in names:
             add_rating(ctx, rule, name, period, assessment, line.page, evidence,
                        rating=rating, previous=previous, direction=_group(m, "direction"),

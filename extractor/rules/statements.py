@@ -212,6 +212,9 @@ def _parts(reader: Reader, text: str) -> list[Part]:
             names = split_names(re.sub(r"(?i)\s*clinical\s+commissioning\s+groups$", " CCGs", trimmed), ctx.orgs)
         else:
             names = [trimmed.rstrip(",")]
+        if len(names) == 1 and reader.doc_org and not ctx.orgs.code(names[0], "", ("ccg",)) \
+                and _short_form(names[0], reader.doc_org):
+            names = [reader.doc_org]  # 'York CCG' in a headline about NHS Vale of York CCG
         parts.append(Part("org", offset, m.end(), names))
     for m in reader.known.finditer(text) if reader.known is not None and "NHS " in text else ():
         if not any(p.start <= m.start() < p.end for p in parts):
@@ -545,15 +548,23 @@ def _subject_table(reader: Reader, table: Table) -> None:
 def _document_org(ctx: Context, reader: Reader) -> str:
     """The organisation the document is by or about: named in its title, its masthead, or first."""
     sources = [ctx.doc.title, ctx.doc.masthead, *(line.text for line in ctx.doc.lines[:6])]
-    for text in sources:
-        for part in _parts(reader, text or ""):
-            if part.kind == "org" and len(part.value) == 1:
-                return str(part.value[0])
+    named = [str(part.value[0]) for text in sources for part in _parts(reader, text or "")
+             if part.kind == "org" and len(part.value) == 1]
+    known = [name for name in named if ctx.orgs.code(name, "", ("ccg",))]
+    if known or named:
+        return (known or named)[0]  # a name the reference list knows before a headline's short form
     for line in ctx.doc.lines:
         for part in _parts(reader, line.text):
             if part.kind == "org" and len(part.value) == 1:
                 return str(part.value[0])
     return ""
+
+
+def _short_form(name: str, full: str) -> bool:
+    """Whether ``name`` is a shortened form of ``full``: its place words are all in it."""
+    words = [w for w in re.findall(r"[A-Za-z'’-]+", name) if w not in ("NHS", "CCG", "Clinical", "Commissioning",
+                                                                         "Group")]
+    return bool(words) and all(re.search(rf"\b{re.escape(w)}\b", full, re.I) for w in words)
 
 
 def _document_period(ctx: Context) -> str:
