@@ -265,6 +265,13 @@ def date(text: str | None) -> str:
     return f"{m.group(3)}-{_MONTHS.index(m.group(2).lower()) + 1:02d}-{int(m.group(1)):02d}"
 
 
+def financial_year(iso_date: str) -> tuple[int, int]:
+    """The financial year a date falls in, as its first calendar year, and the quarter (1-4):
+    ``2019-07-12`` -> (2019, 2); ``2020-02-01`` -> (2019, 4)."""
+    year, month = int(iso_date[:4]), int(iso_date[5:7])
+    return (year if month >= 4 else year - 1), ((month - 4) % 12) // 3 + 1
+
+
 def fold(text: str) -> str:
     """The comparison form of the schema: case-folded, dashes and quotes plain, '&' as 'and'."""
     text = unicodedata.normalize("NFKC", text or "")

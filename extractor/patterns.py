@@ -186,14 +186,19 @@ def _groups(*names: str) -> Callable[[Any, Any], Any]:
     return check
 
 
-class BudgetSentence(SentenceRule):
-    kind: Literal["budget_sentence"]
+class Owned(Strict):
+    """Budget rules read a report of one NHS body: whose it is, and the period it covers."""
+
     owners: list[str] = Field(default_factory=list, description=(
-        "who a sentence without an organisation or a budget line speaks of: the NHS body whose "
-        "report it is, found in the title and first lines (group 'org'); none found, no row"))
+        "the NHS body whose report it is, found by these in the title and first lines (group 'org'); "
+        "none found (a parish council, a charity), no row"))
     periods: list[str] = Field(default_factory=list, description="the report's period (group 'period')")
     _owners = field_validator("owners")(classmethod(_groups("org")))
     _periods = field_validator("periods")(classmethod(_groups("period")))
+
+
+class BudgetSentence(SentenceRule, Owned):
+    kind: Literal["budget_sentence"]
 
 
 class HeadedList(RuleBase):
@@ -245,15 +250,9 @@ class RatingTable(TableRule):
     headers: RatingHeaders
 
 
-class BudgetTable(TableRule):
+class BudgetTable(TableRule, Owned):
     kind: Literal["budget_table"]
     headers: BudgetHeaders
-    owners: list[str] = Field(default_factory=list, description=(
-        "a table of budget lines belongs to the NHS body whose report it is, found by these in the "
-        "title and first lines (group 'org'); none found (a parish council, a charity), no row"))
-    periods: list[str] = Field(default_factory=list, description="the report's period (group 'period')")
-    _owners = field_validator("owners")(classmethod(_groups("org")))
-    _periods = field_validator("periods")(classmethod(_groups("period")))
 
 
 class IndicatorTable(TableRule):

@@ -147,9 +147,8 @@ def _publication_quarter(ctx: Context) -> str:
     published = ctx.doc.published or _published_in_text(ctx)
     if not published:
         return ""
-    year, month = int(published[:4]), int(published[5:7])
-    start = year if month >= 4 else year - 1
-    return f"{start}/{(start + 1) % 100:02d} Q{((month - 4) % 12) // 3 + 1}"
+    start, quarter = normalise.financial_year(published)
+    return f"{start}/{(start + 1) % 100:02d} Q{quarter}"
 
 
 def _complete(period: str, known: str) -> str:

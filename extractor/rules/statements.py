@@ -575,9 +575,8 @@ def _document_period(ctx: Context) -> str:
     published = ctx.doc.published or _published_in_text(ctx)
     if not published:
         return ""
-    year, month = int(published[:4]), int(published[5:7])
-    end = year if month >= 4 else year - 1
-    return f"{end - 1}/{end % 100:02d}"
+    start = normalise.financial_year(published)[0]  # the year before the one it was published in
+    return f"{start - 1}/{start % 100:02d}"
 
 
 def _published_in_text(ctx: Context) -> str:
