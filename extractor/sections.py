@@ -69,7 +69,9 @@ def pdf_outline(data: bytes) -> list[tuple[str, int]]:
         pdf = pdfium.PdfDocument(data)
         try:
             found = []
-            for item in pdf.get_toc(max_depth=1):
+            for item in pdf.get_toc():
+                if getattr(item, "level", 0) != 0:
+                    continue  # a paper's own headings, not the pack's papers
                 if hasattr(item, "get_title"):  # pypdfium2 5
                     dest = item.get_dest()
                     title, index = item.get_title(), dest.get_index() if dest is not None else None
