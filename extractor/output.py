@@ -10,6 +10,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .schema import (
@@ -23,6 +24,9 @@ from .schema import (
     value_format,
     vocabulary,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMAT_NAMES = ("csv", "jsonl", "parquet")
 DATAPACKAGE_NAME = "nhs-assessment-extraction"
@@ -88,7 +92,7 @@ def categories(column: str, values, table: str = "") -> list[str]:
     return known + sorted({v for v in values if v and v not in known})
 
 
-def frame(table: str, rows: list[dict]):
+def frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """One table as a DataFrame: nullable integers, categoricals for vocabularies, strings; missing is <NA>."""
     import pandas as pd
 
