@@ -5,13 +5,20 @@ from __future__ import annotations
 import errno
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .batch import Batch, run
 from .output import FORMAT_NAMES, frame, output_lock, read_tables, rows_of, sort_rows, write_tables
 from .patterns import Patterns
 from .pipeline import FileResult, discover
 from .schema import TABLES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .cache import Cache
 
 log = logging.getLogger("extractor")
 
@@ -22,16 +29,16 @@ class Extraction:
     metric score, categoricals for the vocabularies (frameworks and peer groups too),
     strings elsewhere, ``<NA>`` for an unknown value."""
 
-    def __init__(self, tables: dict[str, list[dict]], batch: Batch | None = None):
+    def __init__(self, tables: dict[str, list[dict[str, Any]]], batch: Batch | None = None):
         self.tables = tables
         self.batch = batch
 
-    def __getitem__(self, table: str):
+    def __getitem__(self, table: str) -> pd.DataFrame:
         if table not in TABLES:
             raise KeyError(f"no table {table!r}: the tables are {', '.join(TABLES)}")
         return frame(table, self.tables[table])
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(TABLES)
 
     def write(self, folder: str | Path, format: str = "csv", force: bool = False) -> Path:
@@ -50,7 +57,7 @@ class Extraction:
 
 def run_batch(target: Path, patterns: Patterns, jobs: int = 1, timeout: float | None = 120.0,
               full_scan: bool = False, progress: bool = False, verbose: bool = False,
-              cache=None, scheduler=None) -> Batch:
+              cache: Cache | None = None, scheduler: Any = None) -> Batch:
     """Extract a file or folder; rows sorted as OUTPUT-SCHEMA.md asks."""
     files = discover(Path(target))
     bar = None

@@ -8,12 +8,13 @@ import multiprocessing
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from . import __version__
 from .model import LoadError
@@ -21,12 +22,19 @@ from .patterns import Patterns
 from .pipeline import FileResult, discover, process_file, read_file, screen, skipped
 from .schema import RECORD_TABLES, TABLES
 
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from distributed import Future
+
+    from .cache import Cache
+
 _worker_patterns: Patterns | None = None
 
 
 @dataclass
 class Batch:
-    tables: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES})
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in TABLES})
     results: list[FileResult] = field(default_factory=list)
     elapsed: float = 0.0
     cached: int = 0
@@ -52,7 +60,7 @@ class _Timeout(BaseException):  # not caught by the per-file "except Exception"
     pass
 
 
-def _alarm(signum, frame):
+def _alarm(signum: int, frame: FrameType | None) -> NoReturn:
     raise _Timeout()
 
 
@@ -68,7 +76,7 @@ def run_one(path: Path, doc_id: str, patterns: Patterns, timeout: float | None, 
     use_alarm = bool(timeout) and hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
+        signal.setitimer(signal.ITIMER_REAL, cast(float, timeout))
     try:
         return process_file(path, doc_id, patterns, full_scan, data)
     except _Timeout:
@@ -83,7 +91,7 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread so the run stops as it does on Ctrl-C."""
 
 
-def _terminated(signum, frame):
+def _terminated(signum: int, frame: FrameType | None) -> NoReturn:
     raise Terminated()
 
 
@@ -114,7 +122,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 @contextmanager
-def _workers(patterns: Patterns, jobs: int):
+def _workers(patterns: Patterns, jobs: int) -> Iterator[ProcessPoolExecutor]:
     """A process pool whose workers are killed at once (not awaited) when the run is stopped:
     Ctrl-C, SIGTERM, or the consumer of the results going away."""
     import os
@@ -137,7 +145,7 @@ def _workers(patterns: Patterns, jobs: int):
 
 
 def _work(path: Path, doc_id: str, timeout: float | None, full_scan: bool) -> FileResult:
-    return run_one(path, doc_id, _worker_patterns, timeout, full_scan)
+    return run_one(path, doc_id, cast(Patterns, _worker_patterns), timeout, full_scan)
 
 
 def _remote(path_name: str, doc_id: str, data: bytes | None, patterns: Patterns,
@@ -148,12 +156,14 @@ def _remote(path_name: str, doc_id: str, data: bytes | None, patterns: Patterns,
 Task = tuple[int, Path, str]
 
 
-def _local(tasks: list[Task], patterns: Patterns, timeout, full_scan) -> Iterator[tuple[int, FileResult]]:
+def _local(tasks: list[Task], patterns: Patterns, timeout: float | None,
+           full_scan: bool) -> Generator[tuple[int, FileResult], None, None]:
     for index, path, doc_id in tasks:
         yield index, run_one(path, doc_id, patterns, timeout, full_scan)
 
 
-def _pool(tasks: list[Task], patterns: Patterns, jobs: int, timeout, full_scan) -> Iterator[tuple[int, FileResult]]:
+def _pool(tasks: list[Task], patterns: Patterns, jobs: int, timeout: float | None,
+          full_scan: bool) -> Generator[tuple[int, FileResult], None, None]:
     if multiprocessing.get_start_method(allow_none=False) == "fork":
         # Forked workers inherit what the parent has loaded: load the reference list and
         # build the entity pipeline once here instead of once in every worker.
@@ -189,7 +199,8 @@ def _pool(tasks: list[Task], patterns: Patterns, jobs: int, timeout, full_scan) 
             yield index, result
 
 
-def _dask(tasks: list[Task], patterns: Patterns, scheduler, timeout, full_scan) -> Iterator[tuple[int, FileResult]]:
+def _dask(tasks: list[Task], patterns: Patterns, scheduler: Any, timeout: float | None,
+          full_scan: bool) -> Generator[tuple[int, FileResult], None, None]:
     """Files travel to the workers as bytes, so they need not share our file system."""
     from dask.distributed import Client
     from dask.distributed import as_completed as dask_completed
@@ -205,8 +216,9 @@ def _dask(tasks: list[Task], patterns: Patterns, scheduler, timeout, full_scan) 
         waiting = iter(tasks)
         owner = {}
 
-        def submit(task: Task):
+        def submit(task: Task) -> Future[FileResult]:
             index, path, doc_id = task
+            future: Future[FileResult]
             future = client.submit(_remote, str(path), doc_id, read(path), shared, timeout, full_scan, pure=False)
             owner[future.key] = (index, doc_id)
             return future
@@ -232,8 +244,8 @@ def run(
     full_scan: bool = False,
     on_result: Callable[[FileResult], None] | None = None,
     files: Iterable[tuple[Path, str]] | None = None,
-    cache=None,
-    scheduler=None,
+    cache: Cache | None = None,
+    scheduler: Any = None,
 ) -> Batch:
     """Extract every file under ``target``; results are added in file order whatever ``jobs`` is.
 
@@ -253,7 +265,7 @@ def run(
         if reason:  # never opened: a FIFO would block, a link out of the folder is not ours to read
             done[index] = skipped(doc_id, reason)
             if on_result:
-                on_result(done[index])
+                on_result(cast(FileResult, done[index]))
             continue
         hit = None
         if cache is not None:
@@ -283,7 +295,7 @@ def run(
                 on_result(result)
     finally:
         results.close()  # on Ctrl-C here, stop the workers now, not when the generator is collected
-    for result in done:
+    for result in cast("list[FileResult]", done):
         batch.add(result)
     batch.elapsed = time.monotonic() - started
     return batch

@@ -13,12 +13,16 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from rapidfuzz import fuzz
 
 from .normalise import direction, fold
 from .output import csv_cell, csv_value
 from .schema import INTEGER_COLUMNS, KEYS, NUMBER_COLUMNS, OPTIONAL_GOLDEN, TABLES
+
+if TYPE_CHECKING:
+    from .patterns import Patterns
 
 ACHIEVEMENT_SIMILARITY = 0.9
 
@@ -35,9 +39,9 @@ class TableReport:
     matched: int = 0
     fields: int = 0
     fields_right: int = 0
-    missed: list[dict] = field(default_factory=list)
-    extra: list[dict] = field(default_factory=list)
-    wrong: list[dict] = field(default_factory=list)
+    missed: list[dict[str, Any]] = field(default_factory=list)
+    extra: list[dict[str, Any]] = field(default_factory=list)
+    wrong: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -56,18 +60,18 @@ class TableReport:
     def field_accuracy(self) -> float:
         return self.fields_right / self.fields if self.fields else 1.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return dict(table=self.table, golden=self.golden, extracted=self.extracted, matched=self.matched,
                     precision=round(self.precision, 4), recall=round(self.recall, 4), f1=round(self.f1, 4),
                     field_accuracy=round(self.field_accuracy, 4), missed=self.missed, extra=self.extra, wrong=self.wrong)
 
 
-def read_csv(path: Path, table: str) -> tuple[list[str], list[dict]]:
+def read_csv(path: Path, table: str) -> tuple[list[str], list[dict[str, Any]]]:
     try:
         with path.open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            rows = [{k: csv_value(k, v) if isinstance(v, str) else v for k, v in row.items()} for row in reader]
+            header = cast("list[str]", reader.fieldnames or [])
+            rows: list[dict[str, Any]] = [{k: csv_value(k, v) if isinstance(v, str) else v for k, v in row.items()} for row in reader]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise CheckError(f"{path}: not a readable CSV file ({exc})") from None
     except OSError as exc:
@@ -91,7 +95,7 @@ def org_fold(name: str) -> str:
 _BY_CODE = ("ratings", "budgets")  # keyed on org_code, or on the name when either side has no code
 
 
-def _key(row: dict, table: str, columns: list[str], by_code: bool) -> tuple:
+def _key(row: dict[str, Any], table: str, columns: list[str], by_code: bool) -> tuple[Any, ...]:
     out = []
     for column in KEYS[table]:
         if column == "org_code":
@@ -115,7 +119,7 @@ def _same(column: str, a: str, b: str, abs_tol: float, rel_tol: float) -> bool:
     return fold(a) == fold(b)
 
 
-def _expected(column: str, g: dict) -> list[str]:
+def _expected(column: str, g: dict[str, Any]) -> list[str]:
     """The values a golden cell allows: itself, and for an empty direction the one its two ratings give."""
     values = [g.get(column, "")]
     if column == "direction" and not values[0]:
@@ -125,7 +129,7 @@ def _expected(column: str, g: dict) -> list[str]:
     return values
 
 
-def compare_table(table: str, golden: list[dict], output: list[dict], columns: list[str],
+def compare_table(table: str, golden: list[dict[str, Any]], output: list[dict[str, Any]], columns: list[str],
                   abs_tol: float = 0.0, rel_tol: float = 0.0) -> TableReport:
     report = TableReport(table, golden=len(golden), extracted=len(output))
     compared = [c for c in columns if c in TABLES[table] and c not in KEYS[table] and c not in ("evidence", "rule")]
@@ -158,7 +162,7 @@ def compare_table(table: str, golden: list[dict], output: list[dict], columns: l
     return report
 
 
-def _match(table: str, g: dict, output: list[dict], candidates: list[int], columns: list[str]) -> int | None:
+def _match(table: str, g: dict[str, Any], output: list[dict[str, Any]], candidates: list[int], columns: list[str]) -> int | None:
     if table == "achievements":
         best, best_score = None, ACHIEVEMENT_SIMILARITY
         for i in candidates:
@@ -177,7 +181,7 @@ def _match(table: str, g: dict, output: list[dict], candidates: list[int], colum
     return None
 
 
-def _label(table: str, row: dict) -> str:
+def _label(table: str, row: dict[str, Any]) -> str:
     return ", ".join(f"{k}={row.get(k, '')}" for k in KEYS[table] if k != "doc_id" and row.get(k, "") != "")
 
 
@@ -206,7 +210,7 @@ def compare(output: Path, golden: Path, abs_tol: float = 0.0, rel_tol: float = 0
     return reports
 
 
-def render(reports: list[TableReport], fmt: str, coverage: dict | None = None) -> str:
+def render(reports: list[TableReport], fmt: str, coverage: dict[str, Any] | None = None) -> str:
     if fmt == "json":
         return json.dumps({"tables": [r.as_dict() for r in reports], "coverage": coverage or {}}, indent=2, ensure_ascii=False)
     md = fmt == "markdown"
@@ -239,7 +243,7 @@ def render(reports: list[TableReport], fmt: str, coverage: dict | None = None) -
     return "\n".join(lines)
 
 
-def coverage(output: Path, golden: Path, patterns) -> dict:
+def coverage(output: Path, golden: Path, patterns: Patterns | None) -> dict[str, Any]:
     """Rules run on the checked documents that produced no row, and documents of type unknown."""
     if patterns is None:
         return {}
@@ -248,7 +252,7 @@ def coverage(output: Path, golden: Path, patterns) -> dict:
     odocs_path = output / "documents.csv"
     odocs = read_csv(odocs_path, "documents")[1] if odocs_path.exists() else []
     types = {r["doc_type"] for r in odocs if r["doc_id"] in scored}
-    fired = set()
+    fired: set[str] = set()
     for table in TABLES:
         path = output / f"{table}.csv"
         if table != "documents" and path.exists():
@@ -261,7 +265,7 @@ def coverage(output: Path, golden: Path, patterns) -> dict:
 
 
 def run_check(output: Path, golden: Path, fmt: str = "text", min_f1: float = 1.0, min_fields: float = 1.0,
-              abs_tol: float = 0.0, rel_tol: float = 0.0, patterns=None) -> int:
+              abs_tol: float = 0.0, rel_tol: float = 0.0, patterns: Patterns | None = None) -> int:
     """Print the report; 0 when every table meets the thresholds, 1 when not, 2 on unusable input."""
     import click
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import __version__
 from .patterns import PatternFileError, Patterns
 
+if TYPE_CHECKING:
+    from .batch import Batch
+
 EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
 
 
-def patterns_option(fn):
+def patterns_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--patterns", "extra", multiple=True, type=click.Path(exists=True, path_type=Path),
                   help="A pattern file or folder whose rules and types are added to the built-in ones "
                        "(a rule with a built-in id replaces it); may be given more than once.")
@@ -27,7 +32,8 @@ def patterns_option(fn):
     @click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
                   help="Scanned PDFs: read them with Tesseract when it is installed (auto), for every PDF, or never.")
     @wraps(fn)
-    def wrapper(*args, extra=(), only=None, doc_type=None, ocr="auto", **kwargs):
+    def wrapper(*args: Any, extra: tuple[Path, ...] = (), only: Path | None = None, doc_type: str | None = None,
+                ocr: str = "auto", **kwargs: Any) -> Any:
         try:
             kwargs["patterns"] = Patterns(only, extra=extra, doc_type=doc_type, ocr=ocr)
         except PatternFileError as exc:
@@ -73,8 +79,10 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Log each file's type, score and the rules that fired.")
 @patterns_option
-def extract(input_path, out, fmt, jobs, timeout, full_scan, cache_dir, no_cache, scheduler, golden, min_f1, min_fields,
-            force, strict, with_report, quiet, verbose, patterns):
+def extract(input_path: Path, out: Path, fmt: str, jobs: int | None, timeout: float, full_scan: bool,
+            cache_dir: Path | None, no_cache: bool, scheduler: str | None, golden: Path | None, min_f1: float,
+            min_fields: float, force: bool, strict: bool, with_report: bool, quiet: bool, verbose: bool,
+            patterns: Patterns) -> None:
     """Extract every file under INPUT (a file or a folder, walked recursively) into --out.
 
     Exit code 0 when every file is ok or skipped (warnings too, unless --strict), 1 when any is
@@ -145,13 +153,13 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def fail(message: str):
+def fail(message: str) -> NoReturn:
     """A usage error or unusable input: one line on stderr, exit 2."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
 
-def summary(batch, out: Path) -> str:
+def summary(batch: Batch, out: Path) -> str:
     """One line: files by status, rows by table, where the output went, and what to do next."""
     from .schema import STATUSES
 
@@ -176,7 +184,7 @@ def _importable(module: str) -> bool:
 
 @cli.command()
 @patterns_option
-def types(patterns):
+def types(patterns: Patterns) -> None:
     """List the document types, then the rule library: every rule runs on every document."""
     click.echo("Document types (they add context and may add, override or disable rules):")
     for name, pf in sorted(patterns.types.items()):
@@ -193,7 +201,7 @@ def types(patterns):
 @click.option("--images", "images_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write a PNG of each PDF page that produced records, tables and sources drawn on it.")
 @patterns_option
-def explain(file, full_scan, images_dir, patterns):
+def explain(file: Path, full_scan: bool, images_dir: Path | None, patterns: Patterns) -> None:
     """Show why FILE got its document type and which rules fired on which page."""
     from .loaders import sniff
     from .model import LoadError
@@ -245,7 +253,8 @@ def explain(file, full_scan, images_dir, patterns):
 @click.option("--abs-tol", type=float, default=0.0, show_default=True, help="Numbers equal within this absolute difference.")
 @click.option("--rel-tol", type=float, default=0.0, show_default=True, help="Numbers equal within this relative difference.")
 @patterns_option
-def check(output, golden, fmt, min_f1, min_fields, abs_tol, rel_tol, patterns):
+def check(output: Path, golden: Path, fmt: str, min_f1: float, min_fields: float, abs_tol: float, rel_tol: float,
+          patterns: Patterns) -> None:
     """Compare an OUTPUT folder with a GOLDEN folder of CSVs (exit 0 pass, 1 below threshold, 2 unusable input)."""
     from .check import run_check
 
@@ -254,7 +263,7 @@ def check(output, golden, fmt, min_f1, min_fields, abs_tol, rel_tol, patterns):
 
 
 @cli.group()
-def golden():
+def golden() -> None:
     """Manage golden folders."""
 
 
@@ -262,7 +271,7 @@ def golden():
 @click.argument("output", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("golden_dir", metavar="GOLDEN", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Write into GOLDEN even when it already holds files.")
-def golden_init(output, golden_dir, force):
+def golden_init(output: Path, golden_dir: Path, force: bool) -> None:
     """Start GOLDEN from a reviewed OUTPUT folder (only the compared columns)."""
     from .check import CheckError, init_golden
 
@@ -289,7 +298,7 @@ def golden_init(output, golden_dir, force):
               help="The folder (or file) that was extracted: PDF rows get a crop of their page, in a folder beside the HTML.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="PDFs cropped in parallel  [default: number of cores]")
-def report(output, golden, html_path, input_path, jobs):
+def report(output: Path, golden: Path | None, html_path: Path | None, input_path: Path | None, jobs: int | None) -> None:
     """Write one self-contained HTML page for reviewing OUTPUT: summary, charts, every row beside its source."""
     from .report import ReportError, write_report
 

@@ -10,9 +10,14 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from .model import Document, Line, LoadError, Table
 from .normalise import clean, date, strip_bullet
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
+    from docx.table import Table as DocxTable
 
 MAX_UNZIPPED = 256 * 2**20  # bytes a DOCX's members may unpack to
 
@@ -59,7 +64,7 @@ def is_pdf(data: bytes) -> bool:
     return re.search(rb"(?:^|[\r\n])%PDF-\d", data[:1024]) is not None and b"%%EOF" in data[-2048:]
 
 
-def load(path: Path, doc_id: str, data: bytes, pdf_options: dict | None = None) -> Document:
+def load(path: Path, doc_id: str, data: bytes, pdf_options: dict[str, Any] | None = None) -> Document:
     """Load ``data`` (the bytes of ``path``) with the loader its content calls for."""
     fmt = sniff(data)
     loader = {"pdf": load_pdf, "docx": load_docx, "html": load_html, "text": load_text}[fmt]
@@ -72,7 +77,7 @@ def load(path: Path, doc_id: str, data: bytes, pdf_options: dict | None = None) 
     return doc
 
 
-def load_pdf(data: bytes, doc_id: str, ocr: str = "auto", **options) -> Document:
+def load_pdf(data: bytes, doc_id: str, ocr: str = "auto", **options: Any) -> Document:
     """A PDF's text layer; a scanned PDF read by OCR (``ocr``: auto, always or never)."""
     from .pdf import load_pdf as _load_pdf  # pdf libraries load only when a PDF comes
 
@@ -202,10 +207,10 @@ _CHROME = re.compile(
 _CHROME_ROLES = {"navigation", "banner", "search", "contentinfo", "complementary", "alert"}
 
 
-def _is_chrome(tag) -> bool:
-    if (tag.get("role") or "").strip().lower() in _CHROME_ROLES:
+def _is_chrome(tag: Tag) -> bool:
+    if (cast("str | None", tag.get("role")) or "").strip().lower() in _CHROME_ROLES:
         return True
-    tokens = (tag.get("id") or "").split() + list(tag.get("class") or [])
+    tokens = (cast("str | None", tag.get("id")) or "").split() + list(tag.get("class") or [])
     return any(_CHROME.fullmatch(t) or any(_CHROME.fullmatch(w) for w in re.split(r"[-_]", t)) for t in tokens)
 
 
@@ -237,12 +242,12 @@ def load_html(data: bytes, doc_id: str) -> Document:
 MAX_HTML_DEPTH = 200
 
 
-def _cap_depth(soup, limit: int = MAX_HTML_DEPTH) -> None:
+def _cap_depth(soup: BeautifulSoup, limit: int = MAX_HTML_DEPTH) -> None:
     """Flatten whatever is nested deeper than ``limit`` into a paragraph of its text, so that later walks
     up and down the tree stay linear whatever the nesting (20,000 nested divs, say)."""
     from bs4 import Tag
 
-    stack = [(soup, 0)]
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
     while stack:
         tag, depth = stack.pop()
         if depth >= limit:
@@ -254,12 +259,12 @@ def _cap_depth(soup, limit: int = MAX_HTML_DEPTH) -> None:
         stack.extend((child, depth + 1) for child in tag.contents if isinstance(child, Tag))
 
 
-def _html_published(soup) -> str:
+def _html_published(soup: BeautifulSoup) -> str:
     for tag in soup.find_all(["time", "meta"]):
         value = tag.get("datetime") or tag.get("content") if tag.name == "meta" else tag.get("datetime")
         if tag.name == "meta" and not re.search(r"publish|date", " ".join(map(str, tag.attrs.values())), re.I):
             continue
-        found = date(value or "") or date(tag.get_text(" "))
+        found = date(cast("str | None", value) or "") or date(tag.get_text(" "))
         if found:
             return found
     return ""
@@ -268,7 +273,7 @@ def _html_published(soup) -> str:
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "blockquote", "pre", "dt", "dd"}
 
 
-def _html_blocks(doc: Document, root) -> None:
+def _html_blocks(doc: Document, root: Tag) -> None:
     for tag in root.find_all(_BLOCK_TAGS):
         if tag.find_parent("table") or (tag.name != "li" and tag.find_parent("li")):
             continue
@@ -290,12 +295,12 @@ def _html_blocks(doc: Document, root) -> None:
         doc.lines.append(Line(text, None, kind))
 
 
-def _html_table(table) -> list[list[str]]:
+def _html_table(table: Tag) -> list[list[str]]:
     """Cells of an HTML table with rowspan/colspan repeated into the cells they cover."""
     grid: dict[tuple[int, int], str] = {}
     for r, tr in enumerate(table.find_all("tr")):
         c = 0
-        for cell in tr.find_all(["td", "th"]):
+        for cell in cast("list[Any]", tr.find_all(["td", "th"])):
             while (r, c) in grid:
                 c += 1
             text = clean(cell.get_text(" "))
@@ -343,7 +348,7 @@ def load_docx(data: bytes, doc_id: str) -> Document:
     return doc
 
 
-def _docx_table(table) -> list[list[str]]:
+def _docx_table(table: DocxTable) -> list[list[str]]:
     """Cells row by row; a vertically merged cell is repeated into the rows it spans."""
     rows = []
     for row in table.rows:

@@ -8,8 +8,10 @@ import io
 import json
 import os
 import shutil
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from . import __version__
 from .schema import (
@@ -24,15 +26,21 @@ from .schema import (
     vocabulary,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+
+    import pandas as pd
+
 FORMAT_NAMES = ("csv", "jsonl", "parquet")
 DATAPACKAGE_NAME = "nhs-assessment-extraction"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may run a cell that starts so
 _MEDIATYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
 
 
-def sort_rows(table: str, rows: list[dict]) -> list[dict]:
+def sort_rows(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """doc_id, then page, then order of appearance (the order the rows were made)."""
-    def key(item):
+    def key(item: tuple[int, dict[str, Any]]) -> tuple[Any, int, Any, int]:
         index, row = item
         page = row.get("page", "")
         return (row["doc_id"], int(page) if str(page).isdigit() else 0, row.get("_at", 0), index)
@@ -40,7 +48,7 @@ def sort_rows(table: str, rows: list[dict]) -> list[dict]:
     return [row for _, row in sorted(enumerate(rows), key=key)]
 
 
-def to_csv(table: str, rows: list[dict]) -> str:
+def to_csv(table: str, rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(TABLES[table])
@@ -49,7 +57,7 @@ def to_csv(table: str, rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def csv_cell(column: str, value) -> str:
+def csv_cell(column: str, value: Any) -> str:
     """A cell as CSV output writes it: a text cell that a spreadsheet would run as a formula
     (starting =, +, -, @, tab or CR) gets a leading ', as does one whose leading 's come
     before such a character, so that reading back (``check``, ``Extraction.read``) can drop
@@ -67,7 +75,7 @@ def _risky(text: str) -> bool:
     return text.lstrip("'").startswith(FORMULA_STARTS)
 
 
-def _typed(column: str, value):
+def _typed(column: str, value: Any) -> float | int | str | None:
     """A cell as JSON has it: integers and decimals as numbers, an unknown value as null."""
     if value is None or value == "":
         return None
@@ -76,25 +84,25 @@ def _typed(column: str, value):
     return int(value) if column in INTEGER_COLUMNS else str(value)
 
 
-def to_jsonl(table: str, rows: list[dict]) -> str:
+def to_jsonl(table: str, rows: list[dict[str, Any]]) -> str:
     return "".join(
         json.dumps({c: _typed(c, row.get(c)) for c in TABLES[table]}, ensure_ascii=False) + "\n" for row in rows
     )
 
 
-def categories(column: str, values, table: str = "") -> list[str]:
+def categories(column: str, values: Iterable[Any], table: str = "") -> list[str]:
     """A vocabulary column's categories: the schema's list, then any other value present (new doc types)."""
     known = list(vocabulary(table, column) or VOCABULARIES[column])
     return known + sorted({v for v in values if v and v not in known})
 
 
-def frame(table: str, rows: list[dict]):
+def frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """One table as a DataFrame: nullable integers, categoricals for vocabularies, strings; missing is <NA>."""
     import pandas as pd
 
-    columns = {}
+    columns: dict[str, Any] = {}
     for column in TABLES[table]:
-        values = [_typed(column, row.get(column)) for row in rows]
+        values: list[Any] = [_typed(column, row.get(column)) for row in rows]
         if column in INTEGER_COLUMNS:
             columns[column] = pd.array(values, dtype="Int64")
         elif column in NUMBER_COLUMNS:
@@ -106,17 +114,17 @@ def frame(table: str, rows: list[dict]):
     return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
 
 
-def rows_of(table: str, df) -> list[dict]:
+def rows_of(table: str, df: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of a DataFrame read back from any format, as the writers take them."""
     import pandas as pd
 
-    rows = []
-    for record in df[list(TABLES[table])].astype(object).to_dict("records"):
+    rows: list[dict[str, Any]] = []
+    for record in cast("list[dict[str, Any]]", df[list(TABLES[table])].astype(object).to_dict("records")):
         rows.append({c: "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for c, v in record.items()})
     return rows
 
 
-def to_parquet(table: str, rows: list[dict]) -> bytes:
+def to_parquet(table: str, rows: list[dict[str, Any]]) -> bytes:
     try:
         import pyarrow  # noqa: F401
     except ImportError:
@@ -126,19 +134,19 @@ def to_parquet(table: str, rows: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def datapackage(tables: dict[str, list[dict]], fmt: str = "csv") -> dict:
+def datapackage(tables: dict[str, list[dict[str, Any]]], fmt: str = "csv") -> dict[str, Any]:
     """A Frictionless Data Package descriptor: one resource and Table Schema per table."""
     resources = []
     for table, columns in TABLES.items():
         rows = tables.get(table, [])
         fields = []
         for column in columns:
-            field = {"name": column, "type": "integer" if column in INTEGER_COLUMNS else
+            field: dict[str, Any] = {"name": column, "type": "integer" if column in INTEGER_COLUMNS else
                      "number" if column in NUMBER_COLUMNS else "string",
                      "description": TABLE_DESCRIPTIONS.get(table, {}).get(column, DESCRIPTIONS[column])}
             if column == "published":
                 field["type"] = "date"
-            constraints: dict = {}
+            constraints: dict[str, Any] = {}
             if column == "doc_id":
                 constraints["required"] = True
             if vocabulary(table, column) is not None:
@@ -174,7 +182,7 @@ def _unique_key(table: str) -> tuple[str, ...]:
     return tuple("organisation" if c == "org_code" else c for c in key)
 
 
-def render(tables: dict[str, list[dict]], fmt: str = "csv") -> dict[str, bytes]:
+def render(tables: dict[str, list[dict[str, Any]]], fmt: str = "csv") -> dict[str, bytes]:
     """Every file of an output folder, by name."""
     if fmt not in FORMAT_NAMES:
         raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMAT_NAMES)}")
@@ -191,7 +199,7 @@ def render(tables: dict[str, list[dict]], fmt: str = "csv") -> dict[str, bytes]:
     return files
 
 
-def read_tables(folder: Path, fmt: str = "csv") -> dict:
+def read_tables(folder: Path, fmt: str = "csv") -> dict[str, pd.DataFrame]:
     """An output folder read back as typed DataFrames (the inverse of ``render``)."""
     import pandas as pd
 
@@ -266,7 +274,7 @@ class output_lock:
         self.path = self.out.parent / f".{self.out.name}.lock"
         self.fd: int | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> output_lock:
         try:
             import fcntl
         except ImportError:  # not POSIX: no lock, as before
@@ -289,7 +297,7 @@ class output_lock:
                 return self
             os.close(fd)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self.fd is not None:
             try:
                 os.unlink(self.path)
@@ -300,7 +308,7 @@ class output_lock:
 
 
 @contextmanager
-def _signals_held():
+def _signals_held() -> Iterator[None]:
     """SIGINT and SIGTERM that arrive inside the block take effect only after it, so a swap is
     never cut in half.  Python runs signal handlers in the main thread, so the handlers are swapped
     there (elsewhere the block runs as it is)."""
@@ -311,6 +319,7 @@ def _signals_held():
         yield
         return
     caught: list[int] = []
+    previous: dict[int, Callable[[int, FrameType | None], Any] | int | None]
     previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
@@ -338,7 +347,7 @@ def _tidy(out: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def write_tables(tables: dict[str, list[dict]], out: Path, fmt: str = "csv", force: bool = False) -> None:
+def write_tables(tables: dict[str, list[dict[str, Any]]], out: Path, fmt: str = "csv", force: bool = False) -> None:
     """Write every table (header row even when empty), datapackage.json and the marker file to ``out``
     atomically.  The caller holds :class:`output_lock` on ``out``.
 

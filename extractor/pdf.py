@@ -16,9 +16,9 @@ import logging
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
@@ -209,7 +209,8 @@ def _whitespace_tables(page: Page, number: int, taken: list[tuple[float, float, 
 _HEADER_WORD = re.compile(r"^[A-Z][a-z]+$|^[a-z]+$")
 
 
-def _text_column_tables(page, number: int, taken: list[tuple]) -> list[Table]:
+def _text_column_tables(page: Page, number: int,
+                        taken: list[tuple[float, float, float, float] | None]) -> list[Table]:
     """Tables of words without ruling lines or amounts (Area | Indicator), read the way a
     person does: a header row of two or three short title-case labels set apart; each
     label's left edge starts a column; the rows below keep to those columns; a row's cells
@@ -223,7 +224,7 @@ def _text_column_tables(page, number: int, taken: list[tuple]) -> list[Table]:
         if not starts:
             i += 1
             continue
-        body: list[list[dict]] = []
+        body: list[list[dict[str, Any]]] = []
         j = i + 1
         while j < len(rows):
             row = _within(rows[j], starts)
@@ -249,10 +250,10 @@ def _text_column_tables(page, number: int, taken: list[tuple]) -> list[Table]:
     return tables
 
 
-def _within(row, starts) -> list[dict]:
+def _within(row: list[dict[str, Any]], starts: list[float]) -> list[dict[str, Any]]:
     """The row's words up to a wide gap right of the last column's start (past it lies the
     page's other column)."""
-    kept: list[dict] = []
+    kept: list[dict[str, Any]] = []
     for w in row:
         if kept and w["x0"] > starts[-1] + 4 and w["x0"] - kept[-1]["x1"] > 40:
             break
@@ -262,7 +263,7 @@ def _within(row, starts) -> list[dict]:
     return kept
 
 
-def _aligned(row, starts) -> bool:
+def _aligned(row: list[dict[str, Any]], starts: list[float]) -> bool:
     """Each column's first word starts at the column's left edge (cells are left-aligned)."""
     for k, start in enumerate(starts):
         end = starts[k + 1] - 3 if k + 1 < len(starts) else float("inf")
@@ -272,7 +273,7 @@ def _aligned(row, starts) -> bool:
     return True
 
 
-def _header_starts(row) -> list[float]:
+def _header_starts(row: list[dict[str, Any]]) -> list[float]:
     """The left edges of a header row's labels: two or three short labels far apart."""
     phrases = _phrases(row)
     if not 2 <= len(phrases) <= 3 or len(row) > 5:
@@ -298,17 +299,18 @@ def _join_cell(lines: list[str], vocabulary: set[str]) -> str:
     return join_broken_lines(out, vocabulary)
 
 
-def _text_grid(header, body, starts, number: int, page_words: list[str] = ()) -> Table | None:
+def _text_grid(header: list[dict[str, Any]], body: list[list[dict[str, Any]]], starts: list[float], number: int,
+               page_words: Sequence[str] = ()) -> Table | None:
     steps = [b[0]["top"] - a[0]["top"] for a, b in zip(body, body[1:])]
     height = statistics.median(w["bottom"] - w["top"] for r in body for w in r)
-    groups: list[list[list[dict]]] = []
+    groups: list[list[list[dict[str, Any]]]] = []
     for k, row in enumerate(body):
         if k and steps[k - 1] <= 1.45 * height:  # a wrapped line; a row's gap is wider
             groups[-1].append(row)
         else:
             groups.append([row])
 
-    def column(word) -> int:
+    def column(word: dict[str, Any]) -> int:
         return max(k for k, b in enumerate(starts) if word["x0"] >= b - 3 or k == 0)
 
     vocabulary = {w.lower() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", " ".join(page_words))}
@@ -324,8 +326,8 @@ def _text_grid(header, body, starts, number: int, page_words: list[str] = ()) ->
                  bbox=(x0, header[0]["top"], x1, max(w["bottom"] for w in body[-1])), source="columns")
 
 
-def _inside(word, box) -> bool:
-    x0, top, x1, bottom = box
+def _inside(word: dict[str, Any], box: tuple[float, float, float, float] | None) -> bool:
+    x0, top, x1, bottom = cast("tuple[float, float, float, float]", box)
     return bool(word["x0"] >= x0 - 1 and word["x1"] <= x1 + 1
                 and word["top"] >= top - 1 and word["bottom"] <= bottom + 1)
 
@@ -392,9 +394,9 @@ def _header_rows(rows: list[list[dict[str, Any]]], start: int,
     return head
 
 
-def _phrases(row) -> list[list[dict]]:
+def _phrases(row: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Words of a header row grouped into phrases: words closer than a wide space."""
-    phrases: list[list[dict]] = []
+    phrases: list[list[dict[str, Any]]] = []
     for w in row:
         if phrases and w["x0"] - phrases[-1][-1]["x1"] < 6:
             phrases[-1].append(w)
@@ -403,17 +405,18 @@ def _phrases(row) -> list[list[dict]]:
     return phrases
 
 
-def _group_columns(phrase, phrases, columns) -> list[int]:
+def _group_columns(phrase: list[dict[str, Any]], phrases: list[list[dict[str, Any]]],
+                   columns: list[list[float]]) -> list[int]:
     """The amount columns a group label above the header heads ('Year to date', 'Forecast'):
     those whose centre is nearer this label's centre than any other label's."""
-    def centre(p) -> float:
-        return (p[0]["x0"] + p[-1]["x1"]) / 2
+    def centre(p: list[dict[str, Any]]) -> float:
+        return cast(float, (p[0]["x0"] + p[-1]["x1"]) / 2)
 
     return [k + 1 for k, (c0, c1) in enumerate(columns)
             if min(phrases, key=lambda p: abs(centre(p) - (c0 + c1) / 2)) is phrase]
 
 
-def _header_column(phrase, columns) -> int:
+def _header_column(phrase: list[dict[str, Any]], columns: list[list[float]]) -> int:
     """The column a header phrase heads: the amount column it overlaps most (headers are
     often right-aligned over their figures and wider than them), else the label column."""
     x0, x1 = phrase[0]["x0"], phrase[-1]["x1"]
@@ -426,7 +429,8 @@ def _header_column(phrase, columns) -> int:
     return min(range(len(columns)), key=lambda k: abs(columns[k][1] - x1)) + 1
 
 
-def _grid(head, body, columns, number: int) -> Table | None:
+def _grid(head: list[list[dict[str, Any]]], body: list[list[dict[str, Any]]], columns: list[list[float]],
+          number: int) -> Table | None:
     grid: list[list[str]] = []
     lost = [f"'{w['text']}' straddles two columns, its row may be wrong" for row in body for w in row
             if _column_of(w, columns) < 0]

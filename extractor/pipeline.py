@@ -14,6 +14,7 @@ import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from . import __version__, normalise
 from .classify import Score, classify
@@ -29,6 +30,9 @@ from .rules.segments import merge_segments
 from .schema import KEYS, RECORD_TABLES, TABLES
 from .sections import find_sections, pdf_outline, section_document
 
+if TYPE_CHECKING:
+    from .patterns import BudgetTable, IndicatorTable, RatingTable, SegmentTable
+
 log = logging.getLogger(__name__)
 MAX_BYTES = 512 * 1024 * 1024
 NOTHING_FOUND = "no ratings, budgets, indicators or achievements found"
@@ -38,13 +42,13 @@ NOTHING_FOUND = "no ratings, budgets, indicators or achievements found"
 class FileResult:
     """One input file's outcome: its documents.csv row and its records."""
 
-    document: dict
-    records: dict[str, list[dict]] = field(default_factory=dict)
+    document: dict[str, Any]
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     scores: list[Score] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)
     fired: dict[str, int] = field(default_factory=dict)
     pages_read: int = 0
-    regions: list = field(default_factory=list)  # tables found on PDF pages: (page, bbox, source)
+    regions: list[tuple[int | None, tuple[float, ...], str]] = field(default_factory=list)  # tables found on PDF pages: (page, bbox, source)
 
 
 def discover(target: Path) -> list[tuple[Path, str]]:
@@ -156,7 +160,7 @@ def process_file(path: Path, doc_id: str, patterns: Patterns, full_scan: bool = 
     return FileResult(document=row, records={t: [] for t in RECORD_TABLES})
 
 
-def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: bool, data: bytes | None,
+def _process(path: Path, doc_id: str, patterns: Patterns, row: dict[str, Any], full_scan: bool, data: bytes | None,
              stage: list[str]) -> FileResult:
     if data is None:
         data = read_file(path)
@@ -174,9 +178,9 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict, full_scan: 
         doc_type = patterns.forced_type
     sections = find_sections(doc, pdf_outline(data) if doc.format == "pdf" else None)
     orgs = Organisations.load()
-    records: dict[str, list[dict]] = {t: [] for t in RECORD_TABLES}
+    records: dict[str, list[dict[str, Any]]] = {t: [] for t in RECORD_TABLES}
     messages = list(doc.notes)
-    fired: Counter = Counter()
+    fired: Counter[str] = Counter()
     trace: list[str] = []
     for section in sections:
         part, part_type = doc, doc_type
@@ -247,7 +251,7 @@ def flagged_pages(patterns: Patterns, fast_text: list[str]) -> set[int]:
     followed by at least two lines of the body it reads (amounts for budgets, ratings for ratings);
     or when it meets the cues and follows a page that qualified (a table running on)."""
     rules = []
-    for rule in patterns.table_rules():
+    for rule in cast("list[RatingTable | BudgetTable | IndicatorTable | SegmentTable]", patterns.table_rules()):
         headers = [patterns.compile(v) for v in rule.headers.model_dump().values() if isinstance(v, str) and v]
         rules.append(([patterns.compile(c) for c in rule.page_cues], headers, _BODY.get(rule.kind)))
     pages: set[int] = set()
@@ -286,7 +290,7 @@ def _published(doc: Document) -> str:
     return ""
 
 
-def _fold_key(row: dict, table: str) -> tuple:
+def _fold_key(row: dict[str, Any], table: str) -> tuple[Any, ...]:
     key = []
     for column in KEYS[table]:
         if column == "org_code":
@@ -296,9 +300,9 @@ def _fold_key(row: dict, table: str) -> tuple:
     return tuple(key)
 
 
-def merge_ratings(rows: list[dict]) -> list[dict]:
+def merge_ratings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per organisation, period and assessment; later statements fill gaps."""
-    merged: dict[tuple, dict] = {}
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         key = _fold_key(row, "ratings")
         if key not in merged:
@@ -313,7 +317,7 @@ def merge_ratings(rows: list[dict]) -> list[dict]:
     return list(merged.values())
 
 
-def previous_years(rows: list[dict]) -> list[dict]:
+def previous_years(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A rating stated for the year before another of the same organisation and assessment is
     that later row's previous rating, when the later row states none."""
     by_key = {(r["org_code"] or normalise.fold(r["organisation"]), r["assessment"], r["period"]): r for r in rows}
@@ -332,8 +336,8 @@ def previous_years(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def dedupe(rows: list[dict], table: str) -> list[dict]:
-    seen: dict[tuple, dict] = {}
+def dedupe(rows: list[dict[str, Any]], table: str) -> list[dict[str, Any]]:
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         seen.setdefault(_fold_key(row, table), row)
     return list(seen.values())

@@ -11,7 +11,7 @@ columns are used only when nothing else matches).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from .. import normalise
 from ..model import Table
@@ -73,7 +73,7 @@ def _caption_labels(ctx: Context, rule: BudgetTable, caption: str, amounts: list
         m = line_re.search(text)
         if m:
             label, text = m.group(0), text[: m.start()] + " " * len(m.group(0)) + text[m.end():]
-    spans = []
+    spans: list[tuple[int, int, str]] = []
     for name in ("variance", "expenditure", "budget"):
         for m in ctx.patterns.compile(getattr(rule.headers, name)).finditer(text):
             if not any(a <= m.start() < b for a, b, _ in spans):
@@ -168,7 +168,7 @@ def _inline_tables(ctx: Context, rule: BudgetTable) -> list[Table]:
         skipped = max((i + 1 for i, t in enumerate(tokens[: runs[0][0]]) if t.endswith((".", ":", ";"))), default=0)
         tokens, runs = tokens[skipped:], [[a - skipped, b - skipped] for a, b in runs]  # the header's sentence
         head = " ".join(tokens[: runs[0][0]])
-        spans = sorted({m.start(): m for regex in names for m in regex.finditer(head)}.items())
+        spans: list[Any] = sorted({m.start(): m for regex in names for m in regex.finditer(head)}.items())
         spans = [m for i, (at, m) in enumerate(spans) if not any(a < at < o.end() for a, o in spans[:i])]
         if len(spans) != width:
             continue
@@ -223,9 +223,10 @@ def budget_table(ctx: Context, rule: BudgetTable) -> None:
         if not by_organisation and not body_owner:
             ctx.trace.append(f"{ctx.rule_id(rule)}: a table of budget lines, but the report names no NHS body: no rows")
             continue
+        lost: str | list[str]
         for lost in table.lost:
             ctx.note(f"budget table on page {table.page or '-'}: {lost}")
-        body: list[dict] = []
+        body: list[dict[str, Any]] = []
         for i in range(depth, len(table.rows)):
             row = table.rows[i]
             if depth and [c.lower() for c in row] == [c.lower() for c in table.rows[0]]:
@@ -252,7 +253,7 @@ def budget_table(ctx: Context, rule: BudgetTable) -> None:
                 organisation, line = body_owner, ("" if is_total else label)
             record = dict(
                 organisation=organisation, budget_line=line, period=period,
-                **{f"{k}_gbp": (values[k][0] if values[k] else None) for k in _MONEY_COLUMNS},
+                **{f"{k}_gbp": (cast("tuple[int, int]", values[k])[0] if values[k] else None) for k in _MONEY_COLUMNS},
                 page=table.row_page(i), evidence=" | ".join(row), step=step,
                 at=ctx.at_row(table, i), total=is_total, subtotal=is_subtotal,
             )
@@ -330,9 +331,9 @@ def budget_sentence(ctx: Context, rule: BudgetSentence) -> None:
             body = owner(ctx, rule.owners)  # the report's body named another way: its one printed form
             if body and normalise.fold(body) != normalise.fold(name) and ctx.orgs.code(body) == ctx.orgs.code(name) != "":
                 name = body
-        values = {f"{k}_gbp": (amounts[k][0] if amounts[k] else None) for k in _MONEY_COLUMNS}
+        values = {f"{k}_gbp": (cast("tuple[int, int]", amounts[k])[0] if amounts[k] else None) for k in _MONEY_COLUMNS}
         if values["expenditure_gbp"] is None and None not in (values["budget_gbp"], values["variance_gbp"]):
-            values["expenditure_gbp"] = values["budget_gbp"] - values["variance_gbp"]
+            values["expenditure_gbp"] = cast(int, values["budget_gbp"]) - cast(int, values["variance_gbp"])
         record = dict(
             organisation=name,
             budget_line=budget_line,
