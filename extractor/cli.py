@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -128,7 +129,7 @@ def extract(input_path: Path, out: Path, fmt: str, jobs: int | None, timeout: fl
     except (KeyboardInterrupt, Terminated) as exc:
         signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
         click.echo(f"Stopped by {signal.Signals(signum).name}: {out} was left whole (no half-written output)", err=True)
-        sys.exit(128 + signum)
+        _exit_now(128 + signum)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -174,6 +175,19 @@ def summary(batch: Batch, out: Path) -> str:
     return (f"{len(batch.results)} files{cached}, {batch.pages} pages in {batch.elapsed:.1f} s: "
             + ", ".join(f"{statuses.get(s, 0)} {s}" for s in STATUSES)
             + f"; rows: {rows}; written to {out}" + "".join(f"; {a}" for a in advice))
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Leave at once after a signal: the workers are stopped and nothing is half-written, so the
+    interpreter's shutdown (joining the pool's threads, where a late signal could print a
+    traceback) is skipped.  Inside a test runner (streams without a file) exit as usual."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stderr.fileno()
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        sys.exit(code)
+    os._exit(code)
 
 
 def _importable(module: str) -> bool:

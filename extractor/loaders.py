@@ -87,6 +87,10 @@ def load_pdf(data: bytes, doc_id: str, ocr: str = "auto", **options: Any) -> Doc
         if available():
             return ocr_pdf(data, doc_id)
     try:
+        if ocr != "never":
+            from .ocr import available
+
+            options["ocr"] = available()  # scanned pages among pages of text
         return _load_pdf(data, doc_id, **options)
     except LoadError as exc:
         if exc.status != "needs_ocr" or "no text layer" not in str(exc) or ocr == "never":

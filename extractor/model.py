@@ -55,6 +55,8 @@ class Document:
     fast_text: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     has_images: bool = False
+    image_pages: list[int] = field(default_factory=list)  # pages with images and no text layer (scans)
+    ocr_pages: list[int] = field(default_factory=list)  # those read by OCR
     # (page, bbox, source) of each table found
     regions: list[tuple[int | None, tuple[float, ...], str]] = field(default_factory=list)
     masthead: str = ""  # a web page's <title>, header and footer: who published it, when the body does not say

@@ -72,6 +72,43 @@ def ocr_pdf(data: bytes, doc_id: str) -> Document:
     return doc
 
 
+def read_scanned_pages(data: bytes, doc: Document) -> None:
+    """Add the text of a document's scanned pages (``doc.image_pages``) to its text pages, in page
+    order: their lines and tables placed where their pages fall, their text in ``fast_text``."""
+    import pypdfium2 as pdfium
+
+    from .loaders import load_text
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for number in sorted(doc.image_pages):
+            page = pdf[number - 1]
+            image = page.render(scale=DPI / 72).to_pil().convert("L")
+            page.close()
+            text = page_text(image)
+            if not text.strip():
+                continue
+            doc.fast_text[number - 1] = text
+            part = load_text(text.encode("utf-8"), doc.doc_id)
+            at = next((i for i, line in enumerate(doc.lines) if (line.page or 0) > number), len(doc.lines))
+            for table in doc.tables:
+                if table.anchor >= at and (table.page or 0) > number:
+                    table.anchor += len(part.lines)
+            for line in part.lines:
+                line.page = number
+            for table in part.tables:
+                table.page, table.pages, table.anchor = number, [number] * len(table.rows), table.anchor + at
+            doc.lines[at:at] = part.lines
+            doc.tables = sorted(doc.tables + part.tables, key=lambda t: t.anchor)
+            doc.ocr_pages.append(number)
+    finally:
+        pdf.close()
+    if doc.ocr_pages:
+        listed = ", ".join(map(str, doc.ocr_pages))
+        doc.notes.append(f"scanned page{'s' if len(doc.ocr_pages) > 1 else ''} {listed} read by OCR (Tesseract): "
+                         "check their figures against the scan")
+
+
 def page_text(image: Any) -> str:
     """The page's text, upright, with wide gaps kept between words that stand apart."""
     turn = _rotation(image)

@@ -48,7 +48,8 @@ class _Raw:
     bottom: float
 
 
-def load_pdf(data: bytes, doc_id: str, table_pages: TablePages | None = None) -> Document:
+def load_pdf(data: bytes, doc_id: str, table_pages: TablePages | None = None, ocr: bool = False) -> Document:
+    """A PDF's text layer and tables; with ``ocr``, scanned pages among pages of text are read by OCR."""
     doc = Document(doc_id=doc_id, format="pdf")
     raws = _fast_pass(data, doc)
     if not any(text.strip() for text in doc.fast_text):
@@ -62,6 +63,10 @@ def load_pdf(data: bytes, doc_id: str, table_pages: TablePages | None = None) ->
     tables = _find_tables(data, sorted(wanted), doc) if wanted else []
     doc.regions = [(t.page, tuple(round(v, 1) for v in t.bbox), t.source) for t in tables if t.bbox]
     _assemble(doc, raws, tables)
+    if ocr and doc.image_pages:
+        from .ocr import read_scanned_pages
+
+        read_scanned_pages(data, doc)
     return doc
 
 
@@ -88,10 +93,9 @@ def _fast_pass(data: bytes, doc: Document) -> list[_Raw]:
                 height = page.get_height()
                 doc.fast_text.append(text.replace("\ufffe", "-").replace("\r\n", "\n"))
                 raws.extend(_page_lines(text_page, text, index + 1, height))
-                if not text.strip() and not doc.has_images:
-                    doc.has_images = any(
-                        obj.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects()
-                    )
+                if not text.strip() and any(obj.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects()):
+                    doc.has_images = True
+                    doc.image_pages.append(index + 1)
                 text_page.close()
             finally:
                 page.close()
@@ -145,11 +149,13 @@ def _find_tables(data: bytes, pages: list[int], doc: Document | None = None) -> 
     import pdfplumber
 
     found: list[Table] = []
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
+    # only the pages asked for: pdfplumber would otherwise set up every page of a long pack
+    with pdfplumber.open(io.BytesIO(data), pages=pages) as pdf:
+        by_number = {page.page_number: page for page in pdf.pages}
         for number in pages:
-            if number > len(pdf.pages):
+            if number not in by_number:
                 continue
-            page = pdf.pages[number - 1]
+            page = by_number[number]
             try:
                 ruled = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
                 for t in ruled:

@@ -103,3 +103,25 @@ def test_without_tesseract_a_scan_needs_ocr_with_the_install_hint(shared_corpus,
     assert result.exit_code == 1
     row = (out / "documents.csv").read_text(encoding="utf-8").splitlines()[1]
     assert ",needs_ocr," in row and "apt-get install tesseract-ocr" in row
+
+
+def test_a_scanned_page_among_pages_of_text(shared_corpus, tesseract, tmp_path):
+    """A paper whose budget page was scanned and bound back among its text pages."""
+    from pypdf import PdfReader, PdfWriter
+
+    source = shared_corpus / "documents" / PAPER
+    scanned = scan(source, tmp_path / "scanned.pdf", turn_page=None)
+    writer = PdfWriter()
+    text, image = PdfReader(source), PdfReader(scanned)
+    for number, page in enumerate(text.pages):
+        writer.add_page(image.pages[number] if number == 1 else page)
+    (tmp_path / "in").mkdir()
+    with (tmp_path / "in" / "mixed.pdf").open("wb") as fh:
+        writer.write(fh)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path / "in"), "--out", str(out), "--no-cache", "-q"])
+    assert result.exit_code == 0, result.output
+    reports = {r.table: r for r in compare(out, golden_for("mixed.pdf", tmp_path / "golden"))}
+    for table in ("ratings", "rating_counts", "budgets"):
+        assert reports[table].f1 >= 0.95, (table, reports[table].missed, reports[table].extra)
+    assert "scanned page 2 read by OCR" in (out / "documents.csv").read_text(encoding="utf-8")
