@@ -110,3 +110,31 @@ def split_names(text: str, orgs: Organisations, suffix: str = "CCG") -> list[str
         names.append(f"{pieces[i]} {suffix}")
         i += 1
     return names
+
+
+# Sentence openers and determiners a name shape sweeps up: 'Meanwhile Medway CCG', 'The three CCGs'.
+_LEADING = re.compile(r"^(?:(?:The|This|That|These|Those|A|An|Our|Your|Its|Their|Each|Every|All|Both|Other|Local|"
+                      r"Neighbouring|Neighboring|Further|Among|Separately|Next|Nationally|Meanwhile|However|But|And|"
+                      r"In|For|At|Of|By|Across|Around|Four|Five|Six|Seven|Three|Two|Ten|Only)\s+)+")
+
+
+def trim_name(orgs: Organisations, name: str) -> str:
+    """Drop what a name shape swept up before the name itself: a person and a comma
+    ('Jane Smith, Hull CCG'), a sentence adverb ('Elsewhere Darlington CCG'), words before 'NHS'.
+    The reference list decides where a known name starts; otherwise the last comma-free part
+    is kept unless the whole is a known name."""
+    name = _LEADING.sub("", name.strip("‘’'\"“” "))
+    if re.search(r"(?i)(?:CCGs|Groups)$", name):
+        return name  # places sharing one plural: split later
+    if orgs.code(name, "", ("ccg",)):
+        return name
+    words = name.split()
+    for i in range(1, len(words) - 1):
+        tail = " ".join(words[i:])
+        if orgs.code(tail, "", ("ccg",)):
+            return tail
+    if "NHS " in name[1:] and not name.startswith("NHS"):
+        name = name[name.index("NHS "):]
+    if "," in name and not re.search(r"(?:CCGs|Groups)$", name):
+        name = name.rsplit(",", 1)[1].strip()
+    return name

@@ -6,7 +6,7 @@ import re
 
 from .. import normalise
 from ..model import Table
-from ..orgs import split_names
+from ..orgs import split_names, trim_name
 from ..patterns import AnyRule as Rule
 from ..patterns import GroupRating, RatingCount, RatingList, RatingSentence, RatingTable, StatedTotal
 from .context import Context
@@ -214,6 +214,18 @@ def _named_group(ctx: Context, index: int, size: int) -> list[str]:
         named = [n for n in names if ctx.orgs.code(n, "", ("ccg",))]
         if len(named) == size == len(names):
             candidates.append((i, named))
+    if not candidates:  # named over the last few sentences: 'X CCG reported ... Meanwhile, Y CCG ...'
+        seen: list[str] = []
+        for i in range(max(0, index - 4), index):
+            if lines[i].kind == "heading":
+                seen = []
+                continue
+            for m in org.finditer(lines[i].text):
+                for name in split_names(trim_name(ctx.orgs, m.group(0)), ctx.orgs):
+                    if re.match(r"(?:NHS\s+)?[A-Z]", name) and name not in seen and len(name.split()) > 1:
+                        seen.append(name)
+        if len(seen) == size:
+            candidates.append((index - 1, seen))
     start = None
     for i in range(index + 1):
         if i < len(lines) and lines[i].kind == "item":

@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import normalise
 from ..model import Line, Table
-from ..orgs import split_names
+from ..orgs import split_names, trim_name
 from ..patterns import CountStatement, RatingStatement
 from .context import SENTENCE_END as _SENTENCE
 from .context import Context
@@ -28,10 +28,6 @@ from .ratings import add_rating
 log = logging.getLogger(__name__)
 
 _QUOTED = re.compile(r"[“\"][^”\"]{30,}(?:[”\"]|$)")
-_LEADING = re.compile(r"^(?:(?:The|This|That|These|Those|A|An|Our|Your|Its|Their|Each|Every|All|Both|Other|Local|"
-                      r"Neighbouring|Neighboring|Further|Among|Separately|Next|Nationally|Meanwhile|However|But|And|"
-                      r"In|For|At|Of|By|Across|Around|Four|Five|Six|Seven|Three|Two|Ten|Only)\s+)+")
-
 
 @dataclass
 class Part:
@@ -190,7 +186,7 @@ def _parts(reader: Reader, text: str) -> list[Part]:
     parts: list[Part] = []
     for m in reader.org.finditer(text):
         printed = m.group(0)
-        trimmed = _trim_name(ctx, _LEADING.sub("", printed))
+        trimmed = trim_name(ctx.orgs, printed)
         offset = m.start() + len(printed) - len(trimmed)
         if re.search(r"(?i)\b(?:of|the|and|in|for)\s+(?:CCGs?|Clinical\s+Commissioning\s+Groups?)$", trimmed) or \
                 normalise.rating(trimmed.replace("CCG", "")):
@@ -245,28 +241,6 @@ def _known_names(ctx: Context) -> re.Pattern[str] | None:
         _KNOWN[key] = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b(?![\w'’-]|\s+(?:[A-Z&]|and\s|CCG))") \
             if names else None
     return _KNOWN[key]
-
-
-def _trim_name(ctx: Context, name: str) -> str:
-    """Drop what a name shape swept up before the name itself: a person and a comma
-    ('Jane Smith, Hull CCG'), a sentence adverb ('Elsewhere Darlington CCG'), words before 'NHS'.
-    The reference list decides where a known name starts; otherwise the last comma-free part
-    is kept unless the whole is a known name."""
-    name = name.strip("‘’'\"“” ")
-    if re.search(r"(?i)(?:CCGs|Groups)$", name):
-        return name  # places sharing one plural: split later
-    if ctx.orgs.code(name, "", ("ccg",)):
-        return name
-    words = name.split()
-    for i in range(1, len(words) - 1):
-        tail = " ".join(words[i:])
-        if ctx.orgs.code(tail, "", ("ccg",)):
-            return tail
-    if "NHS " in name[1:] and not name.startswith("NHS"):
-        name = name[name.index("NHS "):]
-    if "," in name and not re.search(r"(?:CCGs|Groups)$", name):
-        name = name.rsplit(",", 1)[1].strip()
-    return name
 
 
 def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence: str
