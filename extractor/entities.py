@@ -49,6 +49,15 @@ def _pipeline(entity_patterns: tuple[Any, ...]) -> Language:
     return nlp
 
 
+def _skips(abbr: str, initials: str) -> bool:
+    """An abbreviation that leaves out some words' initials ('IHT' for Ipswich Hospital NHS Trust,
+    'NEAS' for North East Ambulance Service NHS Foundation Trust): same first letter, the rest in order."""
+    if len(abbr) < 3 or not initials or abbr[0] != initials[0]:
+        return False
+    rest = iter(initials[1:])
+    return all(letter in rest for letter in abbr[1:])
+
+
 def _variants(name: str) -> set[str]:
     base = re.sub(r"^(nhs|the)\s+", "", name, flags=re.I)
     bare = _SUFFIXES.sub("", base)
@@ -97,7 +106,9 @@ class EntityFinder:
             for start in range(len(words)):
                 full = " ".join(words[start:])
                 initials = "".join(w[0] for w in words[start:] if w[0].isupper())
-                if initials.upper() == abbr.upper().rstrip("S") or initials.upper() == abbr.upper():
+                if words[start][0].islower():
+                    continue  # 'and the North East ...': the name starts at a capital
+                if initials.upper() in (abbr.upper().rstrip("S"), abbr.upper()) or _skips(abbr.upper(), initials):
                     names = self._names(full)
                     if names and names[0][2] == full:
                         found.setdefault(abbr, full)

@@ -112,3 +112,17 @@ def test_output_csv_header_order_and_unknown_values():
     written = render({"ratings": [row]})["ratings.csv"].decode("utf-8").splitlines()
     assert written[0] == ",".join(TABLES["ratings"])
     assert written[1].startswith("a.txt,Thanet CCG,") and "None" not in written[1]
+
+
+# ---------------------------------------------------------------- achievements' organisations
+
+def test_entities_councils_healthwatch_and_abbreviations_that_skip_nhs():
+    from extractor.entities import EntityFinder
+
+    text = ("Opened a unit with Royal Cornwall Hospitals NHS Trust (RCHT) and Cornwall County Council. "
+            "Ran listening events with Healthwatch Cornwall and RCHT.")
+    finder = EntityFinder.for_document(PATTERNS, text)
+    assert finder.abbreviations.get("RCHT") == "Royal Cornwall Hospitals NHS Trust"
+    assert finder.find("Ran listening events with Healthwatch Cornwall and RCHT.") == [
+        "Healthwatch Cornwall", "Royal Cornwall Hospitals NHS Trust"]
+    assert "Cornwall County Council" in finder.find(text)
