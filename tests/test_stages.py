@@ -126,3 +126,18 @@ def test_entities_councils_healthwatch_and_abbreviations_that_skip_nhs():
     assert finder.find("Ran listening events with Healthwatch Cornwall and RCHT.") == [
         "Healthwatch Cornwall", "Royal Cornwall Hospitals NHS Trust"]
     assert "Cornwall County Council" in finder.find(text)
+
+
+def test_a_paragraph_without_stops_reads_in_linear_time(tmp_path):
+    """A flattened table or a page of text with no full stops: cut into pieces, not read quadratically."""
+    import random
+    import time
+
+    from extractor import extract
+
+    rnd = random.Random(3)
+    words = "Thanet CCG of the and North East rated good 12 CCGs Outstanding were in Kent – , (20 CCGs, 10%) from to".split()
+    (tmp_path / "long.txt").write_text(" ".join(rnd.choice(words) for _ in range(30000)), encoding="utf-8")
+    started = time.monotonic()
+    assert extract(tmp_path / "long.txt")["documents"]["status"].iloc[0] == "ok"
+    assert time.monotonic() - started < 15  # about a second here; quadratic reading took minutes

@@ -33,6 +33,7 @@ class Context:
     trace: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     partial: bool = False
+    memo: dict[str, Any] = field(default_factory=dict)  # per-document values the rules work out once
 
     def __post_init__(self) -> None:
         self.rules: list[AnyRule] = self.patterns.rules_for(self.doc_type)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .. import normalise
@@ -160,11 +161,11 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
                 if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
                     continue
                 if re.search(r"(?i)\bone\s+of\s+(?:only\s+)?(?:the\s+)?$|\bone\s+in\s+$|\bout\s+of\s+$|\bamong\s+"
-                             r"(?:only\s+|just\s+)?(?:the\s+)?$", sentence[: m.start()]) or \
+                             r"(?:only\s+|just\s+)?(?:the\s+)?$", sentence[max(0, m.start() - 40): m.start()]) or \
                         re.match(r"(?i)one\s+of\b", m.group(0)):
                     continue  # 'one of only 24 CCGs rated outstanding' is that CCG's rating; 'one in ten' a share
                 if re.search(rf"(?i)\bfrom\s+\W?$|\bfrom\s+\W?(?:{normalise.RATING})\W?\s+(?:to|into)\s+\W?$",
-                             sentence[: m.start("rating")][-50:]):
+                             sentence[max(0, m.start("rating") - 50): m.start("rating")]):
                     continue  # the two ends of a move, read as a transition
                 number = normalise.count(m.group("count"))
                 if number is None or (m.group("count").isdigit() and len(m.group("count")) == 4):
@@ -176,9 +177,21 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
 
 # ---------------------------------------------------------------- sentences
 
+_LONGEST = 1500  # a 'sentence' longer than this is a flattened table or a run of text without stops
+
+
 def _sentences(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) pairs; an overlong sentence cut at spaces into pieces of at most _LONGEST."""
     bounds = [0] + [m.end() for m in _SENTENCE.finditer(text)] + [len(text)]
-    return [(a, text[a:b]) for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
+    pieces = []
+    for a, b in zip(bounds, bounds[1:]):
+        while b - a > _LONGEST:
+            cut = text.rfind(" ", a + _LONGEST // 2, a + _LONGEST)
+            cut = cut + 1 if cut > a else a + _LONGEST
+            pieces.append((a, cut))
+            a = cut
+        pieces.append((a, b))
+    return [(a, text[a:b]) for a, b in pieces if text[a:b].strip()]
 
 
 def _parts(reader: Reader, text: str) -> list[Part]:
@@ -192,7 +205,7 @@ def _parts(reader: Reader, text: str) -> list[Part]:
                 normalise.rating(trimmed.replace("CCG", "")):
             parts.append(Part("other", offset, m.end(), None))  # 'assessment of CCGs', 'Outstanding CCGs'
             continue
-        counted = re.search(r"(?i)(?:^|\s)(?:" + normalise.NUMBER + r"|all|both|the)\s+$", text[: offset])
+        counted = re.search(r"(?i)(?:^|\s)(?:" + normalise.NUMBER + r"|all|both|the)\s+$", text[max(0, offset - 40): offset])
         plural = bool(re.search(r"(?i)(?:CCGs|Groups)$", trimmed))
         if plural and counted and all(ctx.orgs.code(n, "", ("ccg",)) for n in split_names(
                 re.sub(r"(?i)\s*clinical\s+commissioning\s+groups$", " CCGs", trimmed), ctx.orgs)):
@@ -220,7 +233,7 @@ def _parts(reader: Reader, text: str) -> list[Part]:
             if not any(p.start <= m.start() < p.end for p in parts):
                 parts.append(Part(kind, m.start(), m.end(), None))
     for m in reader.rating.finditer(text):
-        before = text[: m.start()]
+        before = text[max(0, m.start() - 120): m.start()]  # the words just before it: 'up from', 'had previously been'
         if before.endswith("/") or any(n.match(text, m.start()) for n in reader.not_ratings) or re.search(
                 rf"\b(?:{normalise.RATING})\W*\s+(?:and\s*/\s*)?or\s+\W?$", before):
             continue  # 'Green Star/Outstanding' is one rating; 'good quality care' is none
@@ -336,8 +349,13 @@ def _resolve(reader: Reader, part: Part, parts: list[Part]) -> list[str]:
 _ASIDE = re.compile(r",\s*(?:which|who|whose|where|including|created|formed|covering|serving)\b[^,;]*,|\([^()]*\)")
 
 
+@lru_cache(maxsize=64)
+def _asides(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple((m.start(), m.end()) for m in _ASIDE.finditer(text))
+
+
 def _subject_for(reader: Reader, text: str, parts: list[Part], r: Part) -> list[str]:
-    asides = [(m.start(), m.end()) for m in _ASIDE.finditer(text, 0, r.start)]
+    asides = [span for span in _asides(text) if span[0] < r.start]
     before = [p for p in parts if p.kind in ("org", "ref", "other") and p.end <= r.start
               and not (p.kind != "org" and any(a <= p.start < b for a, b in asides))]
     if before:
@@ -542,7 +560,13 @@ def _short_form(name: str, full: str) -> bool:
 
 
 def _document_period(ctx: Context) -> str:
-    """The title's year, else the financial year that ended before publication; else ''."""
+    """The title's year, else the financial year that ended before publication; else '' (once a document)."""
+    if "document_period" not in ctx.memo:
+        ctx.memo["document_period"] = _work_out_document_period(ctx)
+    return str(ctx.memo["document_period"])
+
+
+def _work_out_document_period(ctx: Context) -> str:
     found = normalise.period(ctx.doc.title)
     if found:
         return found
@@ -568,7 +592,7 @@ def _published_in_text(ctx: Context) -> str:
 def _count_scope(sentence: str, m: re.Match[str], paren: bool = False) -> str:
     if not paren and m.group("scope"):
         return normalise.clean(m.group("scope"))
-    before = sentence[: m.start()]
+    before = sentence[max(0, m.start() - 80): m.start()]
     place = re.search(r"\b(?:[Ii]n|[Aa]cross)\s+(?:the\s+)?(?P<p>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*),?\s*$", before)
     if place:
         return place.group("p")
