@@ -78,29 +78,78 @@ def load(path: Path, doc_id: str, data: bytes, pdf_options: dict[str, Any] | Non
 
 
 def load_pdf(data: bytes, doc_id: str, ocr: str = "auto", **options: Any) -> Document:
-    """A PDF's text layer; a scanned PDF read by OCR (``ocr``: auto, always or never)."""
+    """A PDF's text layer; a scanned PDF, or scanned pages among pages of text, read by OCR when
+    Tesseract is installed (``ocr``: auto, always or never)."""
+    from . import ocr as tesseract
     from .pdf import load_pdf as _load_pdf  # pdf libraries load only when a PDF comes
 
-    if ocr == "always":
-        from .ocr import available, ocr_pdf
-
-        if available():
-            return ocr_pdf(data, doc_id)
+    if ocr == "always" and tesseract.available():
+        return _scanned_document(data, doc_id)
     try:
-        if ocr != "never":
-            from .ocr import available
-
-            options["ocr"] = available()  # scanned pages among pages of text
-        return _load_pdf(data, doc_id, **options)
+        doc = _load_pdf(data, doc_id, **options)
     except LoadError as exc:
         if exc.status != "needs_ocr" or "no text layer" not in str(exc) or ocr == "never":
             raise
-        from .ocr import INSTALL_HINT, available, ocr_pdf
-
-        if not available():
-            raise LoadError(f"no text layer (scanned or image-only PDF): to read it by OCR, {INSTALL_HINT}, "
+        if not tesseract.available():
+            raise LoadError(f"no text layer (scanned or image-only PDF): to read it by OCR, {tesseract.INSTALL_HINT}, "
                             "or run 'ocrmypdf in.pdf out.pdf' and extract again", status="needs_ocr") from None
-        return ocr_pdf(data, doc_id)
+        return _scanned_document(data, doc_id)
+    if doc.image_pages and ocr != "never" and tesseract.available():
+        _add_scanned_pages(data, doc)
+    return doc
+
+
+def _scanned_document(data: bytes, doc_id: str) -> Document:
+    """An image-only PDF read by OCR, page by page with the plain-text reader."""
+    from .ocr import scanned_texts
+
+    texts = scanned_texts(data)
+    doc = Document(doc_id=doc_id, format="pdf", pages=len(texts))
+    for number, text in sorted(texts.items()):
+        doc.fast_text.append(text)
+        part = _text_page(text, doc_id, number)
+        for table in part.tables:
+            table.anchor += len(doc.lines)
+        doc.lines += part.lines
+        doc.tables += part.tables
+    if not any(t.strip() for t in doc.fast_text):
+        raise LoadError("no text found by OCR either: check the scan's quality", status="needs_ocr")
+    doc.notes.append(f"read by OCR (Tesseract) on all {doc.pages} pages: check figures against the scan")
+    return doc
+
+
+def _add_scanned_pages(data: bytes, doc: Document) -> None:
+    """Scanned pages among pages of text: their lines and tables placed where their pages fall."""
+    from .ocr import scanned_texts
+
+    for number, text in sorted(scanned_texts(data, sorted(doc.image_pages)).items()):
+        if not text.strip():
+            continue
+        doc.fast_text[number - 1] = text
+        part = _text_page(text, doc.doc_id, number)
+        at = next((i for i, line in enumerate(doc.lines) if (line.page or 0) > number), len(doc.lines))
+        for table in doc.tables:
+            if table.anchor >= at and (table.page or 0) > number:
+                table.anchor += len(part.lines)
+        for table in part.tables:
+            table.anchor += at
+        doc.lines[at:at] = part.lines
+        doc.tables = sorted(doc.tables + part.tables, key=lambda t: t.anchor)
+        doc.ocr_pages.append(number)
+    if doc.ocr_pages:
+        listed = ", ".join(map(str, doc.ocr_pages))
+        doc.notes.append(f"scanned page{'s' if len(doc.ocr_pages) > 1 else ''} {listed} read by OCR (Tesseract): "
+                         "check their figures against the scan")
+
+
+def _text_page(text: str, doc_id: str, number: int) -> Document:
+    """One page's OCR text read as plain text, its lines and tables on that page."""
+    part = load_text(text.encode("utf-8"), doc_id) if text.strip() else Document(doc_id, "text")
+    for line in part.lines:
+        line.page = number
+    for table in part.tables:
+        table.page, table.pages = number, [number] * len(table.rows)
+    return part
 
 
 # ---------------------------------------------------------------- plain text

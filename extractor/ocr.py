@@ -5,7 +5,8 @@ orientation detection says it lies on its side, and read as words with their box
 (Tesseract's TSV output).  The words are set out again as plain text, a line per
 printed line, with a wide gap wherever the printed words stand far apart, so that the
 plain-text reader finds the tables (columns on gaps) and the paragraphs, page by page.
-Tesseract is optional: without it a scanned PDF stays ``needs_ocr`` with a hint.
+Tesseract is optional: without it a scanned PDF stays ``needs_ocr`` with a hint.  The loaders
+(:mod:`extractor.loaders`) turn the text into a document.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Document, LoadError
+from .model import LoadError
 
 DPI = 300
 INSTALL_HINT = "install Tesseract to read it (Debian/Ubuntu: apt-get install tesseract-ocr tesseract-ocr-eng)"
@@ -40,73 +41,21 @@ class Word:
     line: tuple[int, int, int]
 
 
-def ocr_pdf(data: bytes, doc_id: str) -> Document:
-    """Read an image-only PDF: a document whose lines and tables carry their page numbers."""
+def scanned_texts(data: bytes, numbers: list[int] | None = None) -> dict[int, str]:
+    """The text of a PDF's pages (``numbers``, 1-based; every page when None) read by OCR."""
     import pypdfium2 as pdfium
 
-    from .loaders import load_text  # the plain-text reader sets out paragraphs and tables
-
     pdf = pdfium.PdfDocument(data)
-    doc = Document(doc_id=doc_id, format="pdf", pages=len(pdf))
+    texts: dict[int, str] = {}
     try:
-        for number, page in enumerate(pdf, start=1):
-            image = page.render(scale=DPI / 72).to_pil().convert("L")
-            page.close()
-            text = page_text(image)
-            doc.fast_text.append(text)
-            part = load_text(text.encode("utf-8"), doc_id) if text.strip() else Document(doc_id, "text")
-            offset = len(doc.lines)
-            for line in part.lines:
-                line.page = number
-            for table in part.tables:
-                table.page = number
-                table.pages = [number] * len(table.rows)
-                table.anchor += offset
-            doc.lines += part.lines
-            doc.tables += part.tables
-    finally:
-        pdf.close()
-    if not any(t.strip() for t in doc.fast_text):
-        raise LoadError("no text found by OCR either: check the scan's quality", status="needs_ocr")
-    doc.notes.append(f"read by OCR (Tesseract) on all {doc.pages} pages: check figures against the scan")
-    return doc
-
-
-def read_scanned_pages(data: bytes, doc: Document) -> None:
-    """Add the text of a document's scanned pages (``doc.image_pages``) to its text pages, in page
-    order: their lines and tables placed where their pages fall, their text in ``fast_text``."""
-    import pypdfium2 as pdfium
-
-    from .loaders import load_text
-
-    pdf = pdfium.PdfDocument(data)
-    try:
-        for number in sorted(doc.image_pages):
+        for number in numbers if numbers is not None else range(1, len(pdf) + 1):
             page = pdf[number - 1]
             image = page.render(scale=DPI / 72).to_pil().convert("L")
             page.close()
-            text = page_text(image)
-            if not text.strip():
-                continue
-            doc.fast_text[number - 1] = text
-            part = load_text(text.encode("utf-8"), doc.doc_id)
-            at = next((i for i, line in enumerate(doc.lines) if (line.page or 0) > number), len(doc.lines))
-            for table in doc.tables:
-                if table.anchor >= at and (table.page or 0) > number:
-                    table.anchor += len(part.lines)
-            for line in part.lines:
-                line.page = number
-            for table in part.tables:
-                table.page, table.pages, table.anchor = number, [number] * len(table.rows), table.anchor + at
-            doc.lines[at:at] = part.lines
-            doc.tables = sorted(doc.tables + part.tables, key=lambda t: t.anchor)
-            doc.ocr_pages.append(number)
+            texts[number] = page_text(image)
     finally:
         pdf.close()
-    if doc.ocr_pages:
-        listed = ", ".join(map(str, doc.ocr_pages))
-        doc.notes.append(f"scanned page{'s' if len(doc.ocr_pages) > 1 else ''} {listed} read by OCR (Tesseract): "
-                         "check their figures against the scan")
+    return texts
 
 
 def page_text(image: Any) -> str:

@@ -48,8 +48,8 @@ class _Raw:
     bottom: float
 
 
-def load_pdf(data: bytes, doc_id: str, table_pages: TablePages | None = None, ocr: bool = False) -> Document:
-    """A PDF's text layer and tables; with ``ocr``, scanned pages among pages of text are read by OCR."""
+def load_pdf(data: bytes, doc_id: str, table_pages: TablePages | None = None) -> Document:
+    """A PDF's text layer and tables (pages with an image and no text are listed in ``image_pages``)."""
     doc = Document(doc_id=doc_id, format="pdf")
     raws = _fast_pass(data, doc)
     if not any(text.strip() for text in doc.fast_text):
@@ -63,10 +63,6 @@ def load_pdf(data: bytes, doc_id: str, table_pages: TablePages | None = None, oc
     tables = _find_tables(data, sorted(wanted), doc) if wanted else []
     doc.regions = [(t.page, tuple(round(v, 1) for v in t.bbox), t.source) for t in tables if t.bbox]
     _assemble(doc, raws, tables)
-    if ocr and doc.image_pages:
-        from .ocr import read_scanned_pages
-
-        read_scanned_pages(data, doc)
     return doc
 
 
