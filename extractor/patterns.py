@@ -150,6 +150,8 @@ class RatingStatement(RuleBase):
     history: list[str] = Field(default_factory=list, description="a 'Year Rating Year Rating' history header")
     not_ratings: list[str] = Field(default_factory=list, description="a rating word used as a plain adjective")
     not_areas: list[str] = Field(default_factory=list, description="after a rating: what it rates is not the CCG")
+    period_breaks: list[str] = Field(default_factory=list, description=(
+        "between a rating and a later year: the year belongs to something else (a plan, a budget)"))
     engagement: str = Field("", description="a colour rates engagement only where this matches nearby")
 
 

@@ -63,6 +63,7 @@ class Reader:
         self.history = [compile_(p) for p in data.history]
         self.not_ratings = [compile_(p) for p in data.not_ratings]
         self.not_areas = [compile_(p) for p in data.not_areas]
+        self.period_breaks = [compile_(p) for p in data.period_breaks]
         self.engagement = compile_(data.engagement) if data.engagement else None
         self.org = compile_(r"{ORGS}|{ORG}")
         self.known = _known_names(self.ctx)
@@ -437,7 +438,8 @@ def _areas_in(reader: Reader, text: str) -> list[str]:
 
 def _period_for(reader: Reader, index: int, start: int, text: str, r: Part, nxt: int) -> str:
     after = reader.period.search(text, r.end, nxt)
-    if after and not re.search(r"(?i)\b(?:since|from|until|by)\s+$", text[max(0, after.start() - 7): after.start()]):
+    if after and not re.search(r"(?i)\b(?:since|from|until|by)\s+$", text[max(0, after.start() - 7): after.start()]) \
+            and not any(b.search(text, r.end, after.start()) for b in reader.period_breaks):
         return normalise.period(after.group(0))
     before = [m for m in reader.period.finditer(text, 0, r.start)]
     if before:
