@@ -7,14 +7,24 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
+def shared(name: str) -> Path:
+    """A folder of ../shared: skipped when absent, a failure under CI=true."""
+    folder = SHARED / name
+    if not folder.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"../shared/{name} is missing under CI=true")
+        pytest.skip(f"../shared/{name} not present")
+    return folder
+
+
 @pytest.fixture
 def shared_corpus() -> Path:
-    corpus = SHARED / "corpus"
-    if not corpus.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared/corpus is missing under CI=true")
-        pytest.skip("../shared/corpus not present")
-    return corpus
+    return shared("corpus")
+
+
+@pytest.fixture
+def shared_phrasings() -> Path:
+    return shared("phrasings")
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ forms, each extracted once and checked against its goldens."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from click.testing import CliRunner
 from extractor.check import compare
 from extractor.cli import cli
 
-from .conftest import SHARED
+from .conftest import shared
 
 NEAR_MISSES = (
     "wolds-estuary-trust-cqc-inspection-2018.html", "riverside-medical-practice-cqc-rating-2018.html",
@@ -22,13 +21,6 @@ NEAR_MISSES = (
 )
 
 
-def _shared(name: str) -> Path:
-    folder = SHARED / name
-    if not folder.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"../shared/{name} is missing under CI=true")
-        pytest.skip(f"../shared/{name} not present")
-    return folder
 
 
 def _extract(source: Path, out: Path) -> dict:
@@ -40,13 +32,13 @@ def _extract(source: Path, out: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def corpus_reports(tmp_path_factory) -> dict:
-    return _extract(_shared("corpus"), tmp_path_factory.mktemp("corpus") / "out")
+    return _extract(shared("corpus"), tmp_path_factory.mktemp("corpus") / "out")
 
 
 @pytest.fixture(scope="module")
 def phrasing_run(tmp_path_factory) -> tuple[dict, Path]:
     out = tmp_path_factory.mktemp("phrasings") / "out"
-    return _extract(_shared("phrasings"), out), out
+    return _extract(shared("phrasings"), out), out
 
 
 @pytest.mark.parametrize("table", ["documents", "ratings", "rating_counts", "budgets", "indicators", "achievements"])
