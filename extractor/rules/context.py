@@ -19,6 +19,28 @@ from ..schema import TABLES
 # 'from 2016-17', 'until 2019/20': a year the statement points to, not the year it reports
 _NOT_THE_YEAR = re.compile(r"(?i)\b(?:from|since|until|till|by|before|after|into|ahead\s+of)\s+$")
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z0-9‘“'\"(•])")
+# Quoted speech (thirty characters or more, or running to the end of the line): a person's words, not a statement.
+QUOTED = re.compile(r"[“\"][^”\"]{30,}(?:[”\"]|$)")
+LONGEST_SENTENCE = 1500  # longer: a flattened table or a run of text without stops, cut at spaces
+
+
+def unquoted(text: str) -> str:
+    """``text`` with quoted speech blanked out (offsets kept)."""
+    return QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def sentences(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) pairs; an overlong sentence cut at spaces into pieces of at most LONGEST_SENTENCE."""
+    bounds = [0] + [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]
+    pieces = []
+    for a, b in zip(bounds, bounds[1:]):
+        while b - a > LONGEST_SENTENCE:
+            cut = text.rfind(" ", a + LONGEST_SENTENCE // 2, a + LONGEST_SENTENCE)
+            cut = cut + 1 if cut > a else a + LONGEST_SENTENCE
+            pieces.append((a, cut))
+            a = cut
+        pieces.append((a, b))
+    return [(a, text[a:b]) for a, b in pieces if text[a:b].strip()]
 
 
 @dataclass
@@ -74,6 +96,24 @@ class Context:
         """A period in the table's header or caption, else the last one stated before it."""
         header = " ".join(" ".join(r) for r in table.rows[:2])
         return normalise.period(header) or normalise.period(table.caption) or self.period_before(table.anchor)
+
+    def published(self) -> str:
+        """The publication date: the loader's, else a date in a web page's masthead or a dateline
+        among the first lines (worked out once)."""
+        if "published" not in self.memo:
+            self.memo["published"] = self.doc.published or self._dateline()
+        return str(self.memo["published"])
+
+    def _dateline(self) -> str:
+        if self.doc.masthead and normalise.date(self.doc.masthead):
+            return normalise.date(self.doc.masthead)
+        for line in self.doc.lines[:8]:
+            if re.search(r"(?i)\b(?:posted|published|updated)\b|^\s*\w*\s*\d{1,2}\s+\w+\s+\d{4}\s*$|\|\s*\d{1,2}\s+\w+\s+\d{4}",
+                         line.text) or line.kind == "heading" or len(line.text) < 40:
+                found = normalise.date(line.text)
+                if found:
+                    return found
+        return ""
 
     def scope(self) -> str:
         """The population the document is about (its first scope statement), found once."""

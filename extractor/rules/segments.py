@@ -20,10 +20,8 @@ from typing import Any
 from .. import normalise
 from ..model import Table
 from ..patterns import AnyRule, SegmentStatement, SegmentTable
-from .context import SENTENCE_END, Context
-from .statements import _published_in_text
+from .context import Context, sentences, unquoted
 
-_QUOTED = re.compile(r"[“\"][^”\"]{30,}(?:[”\"]|$)")
 _CLAUSE = re.compile(r"[;:]|,\s+(?=(?:and|but|while|whereas|although|though)\b)|\s+but\s+|"
                      r"\s+and\s+(?=(?:would|could|might|may|will|should|is|was|are|were|has|had|have|it|we)\b)")
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
@@ -144,7 +142,7 @@ def _month(word: str) -> int:
 
 
 def _publication_quarter(ctx: Context) -> str:
-    published = ctx.doc.published or _published_in_text(ctx)
+    published = ctx.published()
     if not published:
         return ""
     start, quarter = normalise.financial_year(published)
@@ -168,12 +166,8 @@ def segment_statement(ctx: Context, rule: SegmentStatement) -> None:
     for period in quarter_periods(ctx.doc.title):
         reader.last_period = period[2] if not period[2].startswith("Q") else reader.last_period
     for index, line in enumerate(ctx.doc.lines):
-        text = _QUOTED.sub(lambda m: " " * len(m.group(0)), line.text)
-        bounds = [0] + [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]
-        for start, end in zip(bounds, bounds[1:]):
-            sentence = text[start:end]
-            if sentence.strip():
-                _read_sentence(reader, index, line.page, start, sentence)
+        for start, sentence in sentences(unquoted(line.text)):
+            _read_sentence(reader, index, line.page, start, sentence)
 
 
 def segment_table(ctx: Context, rule: SegmentTable) -> None:

@@ -22,13 +22,11 @@ from .. import normalise
 from ..model import Line, Table
 from ..orgs import split_names, trim_name
 from ..patterns import CountStatement, RatingStatement
-from .context import SENTENCE_END as _SENTENCE
-from .context import Context
+from .context import Context, sentences, unquoted
 from .ratings import add_rating
 
 log = logging.getLogger(__name__)
 
-_QUOTED = re.compile(r"[“\"][^”\"]{30,}(?:[”\"]|$)")
 
 @dataclass
 class Part:
@@ -85,7 +83,7 @@ def rating_statement(ctx: Context, rule: RatingStatement) -> None:
     tables = sorted(ctx.doc.tables, key=lambda t: t.anchor)
     next_table = 0
     for index, line in enumerate(lines):
-        line = Line(_QUOTED.sub(lambda m: " " * len(m.group(0)), line.text), line.page, line.kind)
+        line = Line(unquoted(line.text), line.page, line.kind)
         while next_table < len(tables) and tables[next_table].anchor <= index:
             _subject_table(reader, tables[next_table])
             next_table += 1
@@ -103,7 +101,7 @@ def rating_statement(ctx: Context, rule: RatingStatement) -> None:
             continue
         if not reader.worth_reading.search(line.text):
             continue  # no rating, no organisation, no lead-in: nothing to read or to carry
-        for start, sentence in _sentences(line.text):
+        for start, sentence in sentences(line.text):
             found = _read_sentence(reader, index, line, start, sentence)
             if found is not None:
                 lead = found
@@ -132,9 +130,9 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
                      r"(?:(?:were|are|was|have\s+been|been|rated|as)\s+){0,3}{Q}(?P<rating>{RATING}){Q}")
     lines = ctx.doc.lines
     for index, line in enumerate(lines):
-        text = _QUOTED.sub(lambda m: " " * len(m.group(0)), line.text)
+        text = unquoted(line.text)
         previous_text = lines[index - 1].text if index else ""
-        for start, sentence in _sentences(text):
+        for start, sentence in sentences(text):
             context = previous_text + " " + text[:start]
             if any(g.search(sentence) for g in guards) or not any(c.search(sentence) for c in cues):
                 continue
@@ -177,23 +175,6 @@ def count_statement(ctx: Context, rule: CountStatement) -> None:
 
 
 # ---------------------------------------------------------------- sentences
-
-_LONGEST = 1500  # a 'sentence' longer than this is a flattened table or a run of text without stops
-
-
-def _sentences(text: str) -> list[tuple[int, str]]:
-    """(offset, sentence) pairs; an overlong sentence cut at spaces into pieces of at most _LONGEST."""
-    bounds = [0] + [m.end() for m in _SENTENCE.finditer(text)] + [len(text)]
-    pieces = []
-    for a, b in zip(bounds, bounds[1:]):
-        while b - a > _LONGEST:
-            cut = text.rfind(" ", a + _LONGEST // 2, a + _LONGEST)
-            cut = cut + 1 if cut > a else a + _LONGEST
-            pieces.append((a, cut))
-            a = cut
-        pieces.append((a, b))
-    return [(a, text[a:b]) for a, b in pieces if text[a:b].strip()]
-
 
 def _parts(reader: Reader, text: str) -> list[Part]:
     ctx = reader.ctx
@@ -261,7 +242,7 @@ def _read_sentence(reader: Reader, index: int, line: Line, start: int, sentence:
                    ) -> tuple[list[str], str] | None:
     """Emit the sentence's ratings; return a lead-in (subject, period) when it introduces a list."""
     ctx = reader.ctx
-    text = _QUOTED.sub(lambda m: " " * len(m.group(0)), sentence)
+    text = sentence  # quoted speech was blanked line by line
     parts = _parts(reader, text)
     subjects = [p for p in parts if p.kind in ("org", "ref", "other")]
     ratings = [p for p in parts if p.kind == "rating"]
@@ -572,23 +553,11 @@ def _work_out_document_period(ctx: Context) -> str:
     found = normalise.period(ctx.doc.title)
     if found:
         return found
-    published = ctx.doc.published or _published_in_text(ctx)
+    published = ctx.published()
     if not published:
         return ""
     start = normalise.financial_year(published)[0]  # the year before the one it was published in
     return f"{start - 1}/{start % 100:02d}"
-
-
-def _published_in_text(ctx: Context) -> str:
-    if ctx.doc.masthead and normalise.date(ctx.doc.masthead):
-        return normalise.date(ctx.doc.masthead)
-    for line in ctx.doc.lines[:8]:
-        if re.search(r"(?i)\b(?:posted|published|updated)\b|^\s*\w*\s*\d{1,2}\s+\w+\s+\d{4}\s*$|\|\s*\d{1,2}\s+\w+\s+\d{4}",
-                     line.text) or line.kind == "heading" or len(line.text) < 40:
-            found = normalise.date(line.text)
-            if found:
-                return found
-    return ""
 
 
 def _count_scope(sentence: str, m: re.Match[str], paren: bool = False) -> str:
