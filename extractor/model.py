@@ -54,7 +54,7 @@ class Document:
     sha256: str = ""
     fast_text: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    has_images: bool = False
+    outline: list[tuple[str, int]] = field(default_factory=list)  # a PDF's top-level bookmarks: (title, page)
     image_pages: list[int] = field(default_factory=list)  # pages with images and no text layer (scans)
     ocr_pages: list[int] = field(default_factory=list)  # those read by OCR
     # (page, bbox, source) of each table found

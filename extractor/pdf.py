@@ -68,6 +68,25 @@ def load_pdf(data: bytes, doc_id: str, table_pages: TablePages | None = None) ->
 
 # ---------------------------------------------------------------- pass 1: pypdfium2
 
+def _outline(pdf: pdfium.PdfDocument) -> list[tuple[str, int]]:
+    """The top level of the outline (bookmarks): (title, 1-based page); [] when there is none."""
+    found: list[tuple[str, int]] = []
+    try:
+        for item in pdf.get_toc():
+            if getattr(item, "level", 0) != 0:
+                continue  # a paper's own headings, not the pack's papers
+            if hasattr(item, "get_title"):  # pypdfium2 5
+                dest = item.get_dest()
+                title, index = item.get_title(), dest.get_index() if dest is not None else None
+            else:  # pypdfium2 4
+                title, index = item.title, item.page_index
+            if index is not None:
+                found.append((str(title), int(index) + 1))
+    except Exception:  # an outline that cannot be read is no outline
+        return []
+    return found
+
+
 def _fast_pass(data: bytes, doc: Document) -> list[_Raw]:
     try:
         pdf = pdfium.PdfDocument(data)
@@ -79,6 +98,7 @@ def _fast_pass(data: bytes, doc: Document) -> list[_Raw]:
     raws: list[_Raw] = []
     try:
         doc.pages = len(pdf)
+        doc.outline = _outline(pdf)
         meta = _metadata(pdf)
         doc.title = _useful_title(meta.get("Title", ""))
         for index in range(len(pdf)):
@@ -90,7 +110,6 @@ def _fast_pass(data: bytes, doc: Document) -> list[_Raw]:
                 doc.fast_text.append(text.replace("\ufffe", "-").replace("\r\n", "\n"))
                 raws.extend(_page_lines(text_page, text, index + 1, height))
                 if not text.strip() and any(obj.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects()):
-                    doc.has_images = True
                     doc.image_pages.append(index + 1)
                 text_page.close()
             finally:

@@ -28,7 +28,7 @@ from .rules import apply
 from .rules.context import Context
 from .rules.segments import merge_segments
 from .schema import KEYS, RECORD_TABLES, TABLES
-from .sections import find_sections, pdf_outline, section_document
+from .sections import find_sections, section_document
 
 if TYPE_CHECKING:
     from .patterns import BudgetTable, IndicatorTable, RatingTable, SegmentTable
@@ -172,11 +172,8 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict[str, Any], f
 
     doc = load(path, doc_id, data, {"table_pages": table_pages, "ocr": patterns.ocr})
     stage[0] = "classifying the document"
-    items = sum(line.kind == "item" for line in doc.lines)
-    doc_type, scores = classify(patterns, doc.classify_text, doc.format, items, len(doc.tables))
-    if patterns.forced_type:
-        doc_type = patterns.forced_type
-    sections = find_sections(doc, pdf_outline(data) if doc.format == "pdf" else None)
+    doc_type, scores = document_type(patterns, doc)
+    sections = find_sections(doc)
     orgs = Organisations.load()
     records: dict[str, list[dict[str, Any]]] = {t: [] for t in RECORD_TABLES}
     messages = list(doc.notes)
@@ -186,9 +183,7 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict[str, Any], f
         part, part_type = doc, doc_type
         if len(sections) > 1:  # a pack: each paper is classified and read with its own context
             part = section_document(doc, section)
-            part_items = sum(line.kind == "item" for line in part.lines)
-            part_type = patterns.forced_type or classify(patterns, part.classify_text, part.format, part_items,
-                                                         len(part.tables))[0]
+            part_type = document_type(patterns, part)[0]
             trace.append(f"section {section.label}: pages {section.first_page}-{section.last_page}, {part_type}")
         stage[0] = f"applying the {part_type} rules" + (f" to {section.label}" if len(sections) > 1 else "")
         ctx = Context(part, patterns, part_type, orgs)
@@ -221,6 +216,13 @@ def _process(path: Path, doc_id: str, patterns: Patterns, row: dict[str, Any], f
         message="; ".join(messages),
     )
     return FileResult(row, records, scores, trace, dict(fired), doc.pages or 0, doc.regions)
+
+
+def document_type(patterns: Patterns, doc: Document) -> tuple[str, list[Score]]:
+    """The type ``--type`` forces, else the one classification gives; and every type's score."""
+    items = sum(line.kind == "item" for line in doc.lines)
+    doc_type, scores = classify(patterns, doc.classify_text, doc.format, items, len(doc.tables))
+    return patterns.forced_type or doc_type, scores
 
 
 def read_file(path: Path) -> bytes:

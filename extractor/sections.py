@@ -39,14 +39,15 @@ class Section:
         return f"{self.title} (p. {self.first_page})" if self.title else f"p. {self.first_page}"
 
 
-def find_sections(doc: Document, outline: list[tuple[str, int]] | None = None) -> list[Section]:
-    """The sections of a paginated document (one section for anything else)."""
+def find_sections(doc: Document) -> list[Section]:
+    """The sections of a paginated document (one section for anything else); a PDF's outline,
+    read with its text, names them when it has one."""
     pages = doc.pages or 0
     title = normalise.clean(doc.title)[:120]
     if pages < 2 or not doc.fast_text:
         return [Section(title, 1, max(pages, 1), paged=doc.pages is not None)]
     starts: dict[int, str] = {1: title}
-    top_level = sorted({(page, name) for name, page in outline or [] if 1 <= page <= pages})
+    top_level = sorted({(page, name) for name, page in doc.outline if 1 <= page <= pages})
     if len(top_level) > 1:
         for page, name in top_level:
             starts[page] = normalise.clean(name)[:120] or starts.get(page, "")  # the outline names its papers
@@ -59,31 +60,6 @@ def find_sections(doc: Document, outline: list[tuple[str, int]] | None = None) -
         last = (ordered[i + 1] - 1) if i + 1 < len(ordered) else pages
         sections.append(Section(starts[first] or _first_heading(doc, first), first, last))
     return sections
-
-
-def pdf_outline(data: bytes) -> list[tuple[str, int]]:
-    """The top level of a PDF's outline (bookmarks): (title, 1-based page); [] when it has none."""
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-        try:
-            found = []
-            for item in pdf.get_toc():
-                if getattr(item, "level", 0) != 0:
-                    continue  # a paper's own headings, not the pack's papers
-                if hasattr(item, "get_title"):  # pypdfium2 5
-                    dest = item.get_dest()
-                    title, index = item.get_title(), dest.get_index() if dest is not None else None
-                else:  # pypdfium2 4
-                    title, index = item.title, item.page_index
-                if index is not None:
-                    found.append((str(title), int(index) + 1))
-            return found
-        finally:
-            pdf.close()
-    except Exception:  # an outline that cannot be read is no outline
-        return []
 
 
 def _page_starts(fast_text: list[str]) -> list[int]:

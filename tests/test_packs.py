@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from extractor.cli import cli
 from extractor.pdf import load_pdf
-from extractor.sections import find_sections, pdf_outline
+from extractor.sections import find_sections
 
 from .conftest import SHARED
 
@@ -66,7 +66,7 @@ def test_sections_with_and_without_an_outline(tmp_path, outline):
     built = pack(tmp_path, outline)
     data = built.read_bytes()
     doc = load_pdf(data, built.name)
-    sections = find_sections(doc, pdf_outline(data))
+    sections = find_sections(doc)
     assert [(s.first_page, s.last_page) for s in sections] == [(1, 2), (3, 5), (6, 6)]
     if outline:
         assert [s.title for s in sections] == ["Minutes", "Report", "Accounts"]
