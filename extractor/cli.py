@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from . import __version__
+from .ocr import MODES as OCR_MODES
 from .patterns import PatternFileError, Patterns
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def patterns_option(fn: Callable[..., Any]) -> Callable[..., Any]:
                   help="A folder of pattern files to use instead of the built-in ones.")
     @click.option("--type", "doc_type", default=None, metavar="TYPE",
                   help="Treat every document as this type instead of classifying it (see `nhs-extract types`).")
-    @click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    @click.option("--ocr", type=click.Choice(list(OCR_MODES)), default="auto", show_default=True,
                   help="Scanned PDFs: read them with Tesseract when it is installed (auto), for every PDF, or never.")
     @wraps(fn)
     def wrapper(*args: Any, extra: tuple[Path, ...] = (), only: Path | None = None, doc_type: str | None = None,

@@ -74,11 +74,11 @@ def _without_rules(image: Any) -> Any:
 
     pixels = np.asarray(image)
     ink = pixels < 140
-    ruled = _runs(ink, DPI // 2, across=True) | _runs(ink.T, DPI // 3, across=True).T  # half an inch, a third
+    ruled = _runs(ink, DPI // 2) | _runs(ink.T, DPI // 3).T  # across half an inch, down a third of one
     return Image.fromarray(np.where(ruled, 255, pixels).astype(np.uint8))
 
 
-def _runs(ink: Any, length: int, across: bool) -> Any:
+def _runs(ink: Any, length: int) -> Any:
     """The pixels that lie in a run of at least ``length`` ink pixels along each row."""
     import numpy as np
 
